@@ -1,0 +1,82 @@
+// The CLI's commands as data, and the one function that carries them out against the
+// registry. The same function serves the CLI directly and, in embedded mode while the server
+// holds the database, the server's control socket (control/server.ts).
+import type { RegistryServices } from '../registry-services.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { KeywardError } from '../errors.js';
+import { createOrganization } from '../organizations/repository.js';
+import { createClient, rotateClientSecret } from '../clients/repository.js';
+import { PLAN_NAMES } from '../scopes/plans.js';
+
+export type Command =
+  | { name: 'migrate' }
+  | { name: 'org.create'; orgName: string; plan: string }
+  | {
+      name: 'client.create';
+      org: string;
+      clientName: string;
+      grants: string[];
+      redirectUris: string[];
+      scope?: string | undefined;
+      isPublic: boolean;
+      introspect: boolean;
+      authMethod?: string | undefined;
+    }
+  | { name: 'client.rotate-secret'; clientId: string; graceSeconds: number };
+
+export type CommandResult = Record<string, unknown>;
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+
+export async function runCommand(services: RegistryServices, command: Command): Promise<CommandResult> {
+  const { db } = services.database;
+  switch (command.name) {
+    case 'migrate': {
+      const { applied } = await migrateToLatest(db);
+      return { applied };
+    }
+    case 'org.create': {
+      if (!PLAN_NAMES.includes(command.plan)) {
+        throw new KeywardError('invalid_request', `unknown plan ${JSON.stringify(command.plan)} (plans: ${PLAN_NAMES.join(', ')})`, 'plan');
+      }
+      const name = command.orgName.trim();
+      if (name.length === 0 || name.length > 200) throw new KeywardError('invalid_request', 'name must be 1 to 200 characters', 'name');
+      const org = await createOrganization(db, { name, plan: command.plan });
+      return { id: org.id, name: org.name, plan: org.plan };
+    }
+    case 'client.create': {
+      if (command.authMethod !== undefined && !AUTH_METHODS.includes(command.authMethod)) {
+        throw new KeywardError('invalid_request', `--auth-method must be one of ${AUTH_METHODS.join(', ')}`, 'auth_method');
+      }
+      const { client, secret } = await createClient(db, services.keyring.pepper, services.catalog, {
+        organizationId: command.org,
+        name: command.clientName,
+        grantTypes: command.grants,
+        redirectUris: command.redirectUris,
+        scope: command.scope,
+        isPublic: command.isPublic,
+        canIntrospect: command.introspect,
+        tokenEndpointAuthMethod: command.authMethod,
+      });
+      services.registry.invalidate(client.client_id);
+      return {
+        client_id: client.client_id,
+        ...(secret ? { client_secret: secret } : {}),
+        organization_id: client.organization_id,
+        grant_types: client.grant_types,
+        redirect_uris: client.redirect_uris,
+        scope: client.scope,
+        token_endpoint_auth_method: client.token_endpoint_auth_method,
+      };
+    }
+    case 'client.rotate-secret': {
+      const { client, secret } = await rotateClientSecret(db, services.keyring.pepper, command.clientId, command.graceSeconds);
+      services.registry.invalidate(client.client_id);
+      return {
+        client_id: client.client_id,
+        client_secret: secret,
+        previous_secret_expires_at: client.previous_secret_expires_at?.toISOString() ?? null,
+      };
+    }
+  }
+}

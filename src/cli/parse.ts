@@ -1,0 +1,101 @@
+// argv -> Command. Pure, so every usage error is testable without a database.
+import { parseArgs } from 'node:util';
+import type { Command } from './commands.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `keyward <command> [options]
+
+Commands:
+  migrate                                  apply database migrations
+  org create --name NAME [--plan PLAN]     create an organization (plans: pro, council)
+  client create --org ID --name NAME --grant authorization_code|client_credentials
+      [--redirect-uri URI]... [--scope "a b"] [--public] [--introspect]
+      [--auth-method client_secret_basic|client_secret_post]
+                                           register an OAuth client; its secret is shown once
+  client rotate-secret CLIENT_ID [--grace SECONDS]
+                                           issue a new secret; the old one works for --grace
+
+Options:
+  --json    print the result as JSON
+  --help    show this help
+
+Environment: DATABASE_URL (Postgres), or DATA_DIR for the embedded database.`;
+
+export interface Invocation {
+  command: Command | 'help';
+  json: boolean;
+}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  name: { type: 'string' },
+  plan: { type: 'string' },
+  org: { type: 'string' },
+  grant: { type: 'string', multiple: true },
+  'redirect-uri': { type: 'string', multiple: true },
+  scope: { type: 'string' },
+  public: { type: 'boolean' },
+  introspect: { type: 'boolean' },
+  'auth-method': { type: 'string' },
+  grace: { type: 'string' },
+} as const;
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing --${flag}`);
+  return value;
+}
+
+function seconds(value: string | undefined, flag: string): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,9}$/.test(value)) throw new UsageError(`--${flag} must be a whole number of seconds`);
+  return Number(value);
+}
+
+export function parseInvocation(argv: string[]): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+  const { values: v, positionals } = parsed;
+  const json = v.json ?? false;
+  if (v.help || positionals.length === 0) return { command: 'help', json };
+  const [group, action, ...rest] = positionals;
+  const key = action ? `${group} ${action}` : group!;
+  const expectArgs = (n: number) => {
+    if (rest.length !== n) throw new UsageError(`${key} takes ${n === 0 ? 'no' : n} positional argument${n === 1 ? '' : 's'}`);
+  };
+  switch (key) {
+    case 'migrate':
+      return { command: { name: 'migrate' }, json };
+    case 'org create':
+      expectArgs(0);
+      return { command: { name: 'org.create', orgName: required(v.name, 'name'), plan: v.plan ?? 'pro' }, json };
+    case 'client create':
+      expectArgs(0);
+      return {
+        command: {
+          name: 'client.create',
+          org: required(v.org, 'org'),
+          clientName: required(v.name, 'name'),
+          grants: v.grant ?? [],
+          redirectUris: v['redirect-uri'] ?? [],
+          scope: v.scope,
+          isPublic: v.public ?? false,
+          introspect: v.introspect ?? false,
+          authMethod: v['auth-method'],
+        },
+        json,
+      };
+    case 'client rotate-secret':
+      expectArgs(1);
+      return { command: { name: 'client.rotate-secret', clientId: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }, json };
+    default:
+      throw new UsageError(`unknown command "${key}"; see keyward --help`);
+  }
+}

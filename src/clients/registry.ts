@@ -1,0 +1,92 @@
+// The OAuth client registry as oidc-provider sees it. oidc-provider asks its Client adapter on
+// every lookup (it caches built Client objects, but not the read), so a token request would
+// cost a database round trip; a short in-process cache removes it. Entries live CACHE_TTL_MS,
+// so a change made on another replica is seen within that time; changes made through this
+// process invalidate at once.
+import type { Kysely } from 'kysely';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Database } from '../db/schema.js';
+import { findClient, type ClientRecord } from './repository.js';
+import { clientSecretMatches } from './secret.js';
+
+const CACHE_TTL_MS = 10_000;
+// Misses expire sooner, so a client registered on another replica is usable almost at once.
+const MISS_TTL_MS = 1_000;
+const CACHE_MAX = 10_000;
+const UNKNOWN_CLIENT_HASH = 'A'.repeat(43);
+
+export class ClientRegistry {
+  private readonly cache = new Map<string, { record: ClientRecord | undefined; expires: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pepper: Buffer,
+  ) {}
+
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    const now = Date.now();
+    const hit = this.cache.get(clientId);
+    if (hit && hit.expires > now) return hit.record;
+    const record = await findClient(this.db, clientId);
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(clientId, { record, expires: now + (record ? CACHE_TTL_MS : MISS_TTL_MS) });
+    return record;
+  }
+
+  invalidate(clientId: string): void {
+    this.cache.delete(clientId);
+  }
+
+  /** Current secret, or the previous one while its grace period lasts. */
+  async secretMatches(clientId: string, presented: string): Promise<boolean> {
+    const record = await this.find(clientId);
+    if (!record?.secret_hash) {
+      // Same work as a known client, so timing does not tell which client ids exist.
+      clientSecretMatches(this.pepper, presented, UNKNOWN_CLIENT_HASH);
+      return false;
+    }
+    const current = clientSecretMatches(this.pepper, presented, record.secret_hash);
+    const previous =
+      record.previous_secret_hash !== null &&
+      record.previous_secret_expires_at !== null &&
+      record.previous_secret_expires_at.getTime() > Date.now() &&
+      clientSecretMatches(this.pepper, presented, record.previous_secret_hash);
+    return current || previous;
+  }
+
+  /** The read-only Client adapter oidc-provider consults. */
+  clientAdapter(): Adapter {
+    const unsupported = () => Promise.reject(new Error('the client registry is managed by Keyward, not oidc-provider'));
+    return {
+      find: async (id: string) => {
+        const record = await this.find(id);
+        return record ? toClientMetadata(record) : undefined;
+      },
+      upsert: unsupported,
+      consume: unsupported,
+      destroy: unsupported,
+      revokeByGrantId: unsupported,
+      findByUid: unsupported,
+      findByUserCode: unsupported,
+    };
+  }
+}
+
+export function toClientMetadata(record: ClientRecord): AdapterPayload {
+  const grantTypes = record.grant_types;
+  return {
+    client_id: record.client_id,
+    client_name: record.name,
+    // oidc-provider needs a value here for secret-based auth methods; it only ever reaches
+    // compareClientSecret (overridden to hash the presented secret) because every algorithm
+    // that would use it as an HMAC key is disabled (see oauth/client-auth.ts).
+    ...(record.secret_hash ? { client_secret: record.secret_hash } : {}),
+    token_endpoint_auth_method: record.token_endpoint_auth_method,
+    grant_types: grantTypes,
+    response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
+    redirect_uris: record.redirect_uris,
+    scope: record.scope,
+    ...(record.jwks ? { jwks: record.jwks } : {}),
+    organization_id: record.organization_id,
+  } as AdapterPayload;
+}

@@ -1,0 +1,117 @@
+// The only reader of process.env. Every setting Keyward has is defined, defaulted and
+// validated here, once, at start-up; the rest of the code receives a typed `Config`.
+import { z } from 'zod';
+
+const SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) =>
+  z.coerce.number().int(`must be a whole number`).min(min).max(max);
+
+const httpUrl = z
+  .string()
+  .url('must be an absolute URL')
+  .refine((v) => /^https?:\/\//.test(v), 'must be http(s)')
+  .refine((v) => !v.includes('#') && !v.includes('?'), 'must not carry a query or fragment');
+
+// Resource indicators are absolute URIs without a fragment (RFC 8707 §2).
+const resourceList = z
+  .string()
+  .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+  .refine((list) => list.length > 0, 'must name at least one resource')
+  .refine(
+    (list) => list.every((r) => URL.canParse(r) && !r.includes('#')),
+    'each resource must be an absolute URI without a fragment',
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65535).default(3000),
+  ISSUER: httpUrl.default('http://localhost:3000').transform((v) => v.replace(/\/+$/, '')),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : _ -')
+    .default('kw:'),
+  DATA_DIR: z.string().min(1).default('./.keyward'),
+  KEYWARD_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  RESOURCE_AUDIENCE: resourceList.optional(),
+  ACCESS_TOKEN_ALG: z.enum(SIGNING_ALGS).default('ES256'),
+  ACCESS_TOKEN_TTL: integer(60, 86_400).default(3600),
+  REFRESH_TOKEN_TTL: integer(300, 31_536_000).default(2_592_000),
+  REFRESH_TOKEN_REUSE_INTERVAL: integer(0, 300).default(0),
+  TRUST_PROXY: integer(0, 10).default(0),
+  SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  issuer: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  dataDir: string;
+  /** Unset in development: deps.ts then generates one and keeps it in dataDir. */
+  secret: string | undefined;
+  /** Accepted resource indicators; the first one is the default audience. */
+  resources: [string, ...string[]];
+  accessTokenAlg: SigningAlg;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  refreshTokenReuseInterval: number;
+  trustProxy: number;
+  shutdownTimeout: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as in most deployment tooling.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in schema.shape && value !== ''),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`invalid ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.KEYWARD_SECRET) {
+    throw new ConfigError('invalid KEYWARD_SECRET: required when NODE_ENV=production');
+  }
+  const resources = (e.RESOURCE_AUDIENCE ?? [e.ISSUER]) as [string, ...string[]];
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    issuer: e.ISSUER,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    dataDir: e.DATA_DIR,
+    secret: e.KEYWARD_SECRET,
+    resources,
+    accessTokenAlg: e.ACCESS_TOKEN_ALG,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: e.REFRESH_TOKEN_TTL,
+    refreshTokenReuseInterval: e.REFRESH_TOKEN_REUSE_INTERVAL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,62 @@
+// Table types, as kysely's examples write them: one interface per table, used through
+// Selectable/Insertable at the repository edges.
+import type { ColumnType } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  plan: string;
+  created_at: CreatedAt;
+}
+
+export interface OAuthClientsTable {
+  client_id: string;
+  organization_id: string;
+  name: string;
+  /** HMAC-SHA256(pepper, secret) in base64url; null for public clients. */
+  secret_hash: string | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Date | null;
+  token_endpoint_auth_method: string;
+  grant_types: Json<string[]>;
+  redirect_uris: Json<string[]>;
+  scope: string;
+  jwks: Json<{ keys: object[] } | null>;
+  can_introspect: boolean;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: Json<Record<string, unknown>>;
+  /** AES-256-GCM sealed private JWK (see signing-keys/seal.ts). */
+  private_jwk_sealed: string;
+  created_at: CreatedAt;
+  /** Signs from this moment on; published before it. */
+  active_from: Date;
+  /** Stops signing from this moment; stays published until its last token expires. */
+  retired_at: Date | null;
+}
+
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  consumed_at: Date | null;
+  expires_at: Date | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  oauth_clients: OAuthClientsTable;
+  signing_keys: SigningKeysTable;
+  oidc_payloads: OidcPayloadsTable;
+}

@@ -1,0 +1,133 @@
+// Composition root: everything is built here, once, and handed down as plain arguments.
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import type { Config, SigningAlg } from './config.js';
+import type { Logger } from './logger.js';
+import { buildRegistryServices, SCOPE_CATALOG, type RegistryServices } from './registry-services.js';
+import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
+import { sweepExpiredPayloads } from './adapters/sql.js';
+import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
+import { ensureSigningKeys, loadSigningKeys } from './signing-keys/repository.js';
+import { buildKeySet, type KeySet } from './oauth/signing-keys.js';
+import { createProvider } from './oauth/provider.js';
+import { findAccount } from './oauth/accounts.js';
+import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
+import { revocationEndpoint } from './oauth/revocation.js';
+import { OAUTH_ROUTES } from './oauth/routes.js';
+import { createApp } from './http/app.js';
+import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
+
+export interface Services extends RegistryServices {
+  redis: Redis | undefined;
+  store: ProtocolStore;
+  records: ProtocolRecords;
+  provider: () => Provider;
+  keySet: () => KeySet;
+  app: Koa;
+  /** Set once shutdown begins: readiness turns 503 so load balancers stop sending traffic. */
+  startDraining(): void;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+async function connectRedis(url: string): Promise<Redis> {
+  // Fail fast when Redis is away rather than queueing requests: callers get a clean error.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on('error', () => {}); // connection errors surface through commands and /readyz
+  await redis.connect();
+  return redis;
+}
+
+function signingAlgs(config: Config): SigningAlg[] {
+  // ID tokens are RS256 as OIDC requires; access tokens use ACCESS_TOKEN_ALG.
+  return [...new Set<SigningAlg>([config.accessTokenAlg, 'RS256'])];
+}
+
+export async function buildServices(config: Config, logger: Logger): Promise<Services> {
+  const base = await buildRegistryServices(config, logger);
+  const { db } = base.database;
+  const closers: Array<() => Promise<unknown> | void> = [base.close];
+  try {
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+    if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
+    const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
+    const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);
+    if (!redis) {
+      const sweep = setInterval(() => {
+        sweepExpiredPayloads(db).catch((err: unknown) => logger.warn({ err }, 'sweeping expired protocol state failed'));
+      }, SWEEP_INTERVAL_MS);
+      sweep.unref();
+      closers.unshift(() => clearInterval(sweep));
+    }
+    const records = protocolRecords(store);
+
+    await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config));
+    const keySet = buildKeySet(await loadSigningKeys(db, base.keyring.sealingKey, config.accessTokenTtl));
+    const provider = createProvider({
+      config,
+      store,
+      registry: base.registry,
+      records,
+      keySet,
+      cookieKeys: base.keyring.cookieKeys,
+      scopes: SCOPE_CATALOG.all,
+      findAccount,
+      logger,
+    });
+
+    let draining = false;
+    const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
+    if (redis) probes.redis = () => redis.ping();
+    const currentProvider = () => provider;
+    const currentKeySet = () => keySet;
+    const app = createApp({
+      logger,
+      provider: currentProvider,
+      trustProxy: config.trustProxy,
+      routes: [
+        { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
+        { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
+        {
+          method: 'POST',
+          path: OAUTH_ROUTES.introspection,
+          handler: introspectionEndpoint(base.registry, [
+            jwtAccessTokenIntrospector(config.issuer, currentKeySet, records),
+            refreshTokenIntrospector(currentProvider, records),
+          ]),
+        },
+        {
+          method: 'POST',
+          path: OAUTH_ROUTES.revocation,
+          handler: revocationEndpoint({
+            issuer: config.issuer,
+            registry: base.registry,
+            provider: currentProvider,
+            keySet: currentKeySet,
+            records,
+          }),
+        },
+      ],
+    });
+
+    return {
+      ...base,
+      redis,
+      store,
+      records,
+      provider: currentProvider,
+      keySet: currentKeySet,
+      app,
+      startDraining: () => {
+        draining = true;
+      },
+      close: async () => {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close();
+    throw err;
+  }
+}

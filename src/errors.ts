@@ -1,0 +1,85 @@
+// One error type for the whole product. Codes are data: the HTTP status and the public body
+// are derived from the code, never chosen at the throw site.
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'invalid_scope'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_token'
+  | 'unauthorized_client'
+  | 'unsupported_token_type'
+  | 'access_denied'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'conflict'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  invalid_scope: 400,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
+  invalid_token: 401,
+  unauthorized_client: 400,
+  unsupported_token_type: 400,
+  access_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  conflict: 409,
+  temporarily_unavailable: 503,
+  server_error: 500,
+};
+
+export class KeywardError extends Error {
+  override name = 'KeywardError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly description: string,
+    readonly param?: string,
+  ) {
+    super(`${code}: ${description}`);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  error: ErrorCode;
+  error_description: string;
+  param?: string;
+}
+
+export interface HttpError {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
+/** Maps any thrown value to the public response. Unknown errors never leak their message. */
+export function toHttp(err: unknown): HttpError {
+  if (!(err instanceof KeywardError)) {
+    return {
+      status: 500,
+      body: { error: 'server_error', error_description: 'internal server error' },
+      headers: {},
+    };
+  }
+  const body: ErrorBody = { error: err.code, error_description: err.description };
+  if (err.param) body.param = err.param;
+  const headers: Record<string, string> = {};
+  // RFC 6749 §5.2: a failed HTTP Basic client authentication answers with the scheme it used.
+  if (err.code === 'invalid_client') headers['www-authenticate'] = 'Basic realm="keyward"';
+  if (err.code === 'temporarily_unavailable') headers['retry-after'] = '5';
+  return { status: err.status, body, headers };
+}

@@ -1,0 +1,49 @@
+// `npm start` / `node dist/main.js`: load the configuration, build, serve, drain on SIGTERM.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { buildServices } from './deps.js';
+import { startServer } from './server.js';
+import { startControlSocket } from './control/server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`keyward: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const services = await buildServices(config, logger);
+  const running = await startServer(services, config.port);
+  const control = services.database.kind === 'pglite' ? await startControlSocket(services) : undefined;
+  logger.info(
+    {
+      issuer: config.issuer,
+      listening: running.url,
+      database: services.database.kind,
+      protocolState: services.store.kind,
+    },
+    'keyward started',
+  );
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      await control?.close();
+      await running.stop();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`keyward: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+// Records Keyward keeps beside oidc-provider's own models, in the same protocol store so they
+// share its lifetime rules. Both are filed under their grant id, so revoking a grant (reuse
+// detection, /oauth2/revoke, code replay) removes them with the grant's tokens.
+//  - GrantOrganization: the organization chosen at consent, keyed by grant id. oidc-provider's
+//    Grant persists only its own fields, and the grant id is stable across refreshes.
+//  - IssuedAccessToken: one per JWT access token, keyed by jti. oidc-provider does not store
+//    JWT access tokens at all, so this is what lets introspection say whether a JWT's grant
+//    still lives and lets /oauth2/revoke revoke a single JWT.
+import type { ProtocolStore } from '../adapters/protocol-store.js';
+
+export interface IssuedAccessToken {
+  clientId: string;
+  grantId?: string;
+  organizationId: string;
+}
+
+export interface ProtocolRecords {
+  organizationOfGrant(grantId: string): Promise<string | undefined>;
+  recordGrantOrganization(grantId: string, organizationId: string, ttlSeconds: number): Promise<void>;
+  issuedAccessToken(jti: string): Promise<IssuedAccessToken | undefined>;
+  recordIssuedAccessToken(jti: string, token: IssuedAccessToken, ttlSeconds: number): Promise<void>;
+  forgetIssuedAccessToken(jti: string): Promise<void>;
+  /** Everything filed under the grant, and the grant itself. */
+  revokeGrant(grantId: string): Promise<void>;
+}
+
+export function protocolRecords(store: ProtocolStore): ProtocolRecords {
+  const grantOrganizations = store.forModel('GrantOrganization');
+  const issued = store.forModel('IssuedAccessToken');
+  const grants = store.forModel('Grant');
+  return {
+    async organizationOfGrant(grantId) {
+      const found = await grantOrganizations.find(grantId);
+      return typeof found?.organizationId === 'string' ? found.organizationId : undefined;
+    },
+    async recordGrantOrganization(grantId, organizationId, ttlSeconds) {
+      await grantOrganizations.upsert(grantId, { grantId, organizationId }, ttlSeconds);
+    },
+    async issuedAccessToken(jti) {
+      const found = await issued.find(jti);
+      if (!found || typeof found.clientId !== 'string' || typeof found.organizationId !== 'string') return undefined;
+      return {
+        clientId: found.clientId,
+        organizationId: found.organizationId,
+        ...(typeof found.grantId === 'string' ? { grantId: found.grantId } : {}),
+      };
+    },
+    async recordIssuedAccessToken(jti, token, ttlSeconds) {
+      await issued.upsert(jti, { ...token }, ttlSeconds);
+    },
+    async forgetIssuedAccessToken(jti) {
+      await issued.destroy(jti);
+    },
+    async revokeGrant(grantId) {
+      // Any model's revokeByGrantId removes every record filed under the grant.
+      await Promise.all([issued.revokeByGrantId(grantId), grants.destroy(grantId)]);
+    },
+  };
+}

@@ -1,0 +1,140 @@
+// Assembles oidc-provider from small, single-purpose pieces. Every choice that departs from
+// the library's defaults is here, with its reason.
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config.js';
+import type { ProtocolStore } from '../adapters/protocol-store.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { Logger } from '../logger.js';
+import { extraTokenClaims } from './token-claims.js';
+import type { ProtocolRecords } from './protocol-records.js';
+import type { KeySet } from './signing-keys.js';
+import { installClientSecretCheck } from './client-secret-check.js';
+import { renderErrorPage } from './error-page.js';
+import { OAUTH_ROUTES, interactionPath } from './routes.js';
+
+export interface ProviderDeps {
+  config: Config;
+  store: ProtocolStore;
+  registry: ClientRegistry;
+  records: ProtocolRecords;
+  keySet: KeySet;
+  cookieKeys: string[];
+  scopes: readonly string[];
+  findAccount: Configuration['findAccount'];
+  logger: Logger;
+}
+
+const OWN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+const AUTHORIZATION_CODE_TTL = 60; // RFC 9700 §4.5 recommends a short code lifetime.
+const INTERACTION_TTL = 3600;
+const SESSION_TTL = 14 * 24 * 3600;
+
+// oidc-provider silently drops scopes it does not know; Keyward refuses them instead, so a
+// client learns of a typo rather than getting a token without the scope (RFC 6749 §5.2).
+// getResourceServerInfo is the one hook that sees the request's scope at both /authorize
+// and /token, before anything is issued.
+function rejectUnknownScopes(ctx: KoaContextWithOIDC, known: ReadonlySet<string>): void {
+  const requested = ctx.oidc?.params?.scope;
+  if (typeof requested !== 'string') return;
+  const unknown = requested.split(' ').filter((scope) => scope && !known.has(scope));
+  if (unknown.length > 0) throw new errors.InvalidScope('requested scope is not supported', unknown.join(' '));
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, store, registry, records, keySet } = deps;
+  const known = new Set(['openid', 'offline_access', ...deps.scopes]);
+  const secureCookies = config.issuer.startsWith('https://');
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+
+  const configuration: Configuration = {
+    adapter: (model: string) => (model === 'Client' ? registry.clientAdapter() : store.forModel(model)),
+    findAccount: deps.findAccount,
+    routes: OAUTH_ROUTES,
+    jwks: keySet.providerJwks as Configuration['jwks'],
+    cookies: { keys: deps.cookieKeys, long: cookie, short: cookie },
+    scopes: [...known],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    // client_secret_jwt is absent on purpose: it needs the cleartext secret as an HMAC key,
+    // and Keyward stores only a hash of it.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    },
+    extraClientMetadata: {
+      properties: ['organization_id'],
+      validator(_ctx, key, value) {
+        if (key === 'organization_id' && (typeof value !== 'string' || value.length === 0)) {
+          throw new errors.InvalidClientMetadata('organization_id is required');
+        }
+      },
+    },
+    extraTokenClaims: extraTokenClaims(registry, records),
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // Served by Keyward: oidc-provider refuses JWT access tokens at both.
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      // Not yet supported by the resource-server kit; see docs/security.md.
+      dPoP: { enabled: false },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? config.resources[0],
+        useGrantedResource: () => true,
+        getResourceServerInfo: (ctx, resource) => {
+          if (!config.resources.includes(resource)) throw new errors.InvalidTarget();
+          rejectUnknownScopes(ctx, known);
+          return {
+            scope: deps.scopes.join(' '),
+            audience: resource,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtl,
+            jwt: { sign: { alg: config.accessTokenAlg } },
+          };
+        },
+      },
+    },
+    // SaaS apps expect a refresh token whenever the client may use the grant, without having
+    // to ask for openid/offline_access (design.md §3).
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.accessTokenTtl,
+      ClientCredentials: config.accessTokenTtl,
+      AuthorizationCode: AUTHORIZATION_CODE_TTL,
+      RefreshToken: config.refreshTokenTtl,
+      Grant: config.refreshTokenTtl,
+      IdToken: config.accessTokenTtl,
+      Interaction: INTERACTION_TTL,
+      Session: SESSION_TTL,
+    },
+    // Advertise Keyward's own introspection and revocation endpoints (RFC 8414 §2).
+    discovery: {
+      introspection_endpoint: `${config.issuer}${OAUTH_ROUTES.introspection}`,
+      introspection_endpoint_auth_methods_supported: OWN_ENDPOINT_AUTH_METHODS,
+      revocation_endpoint: `${config.issuer}${OAUTH_ROUTES.revocation}`,
+      revocation_endpoint_auth_methods_supported: [...OWN_ENDPOINT_AUTH_METHODS, 'none'],
+    },
+    interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
+    renderError: renderErrorPage,
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy > 0;
+  installClientSecretCheck(provider, registry);
+  provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
+    deps.logger.error({ err: { name: err.name, message: err.message }, route: ctx.oidc?.route }, 'oidc-provider server_error');
+  });
+  return provider;
+}

@@ -1,0 +1,64 @@
+// RFC 7009 token revocation, Keyward's own (oidc-provider refuses JWT access tokens).
+//  - a refresh token revokes its whole grant: every token issued under it stops working;
+//  - a JWT access token stops being active at introspection (resource servers that verify
+//    locally accept it until it expires, as with any self-contained token);
+//  - anything unknown answers 200 (RFC 7009 §2.2), and a token of another client is refused
+//    with unauthorized_client and left alone (§2.1).
+import type { Context } from 'koa';
+import { decodeJwt } from 'jose';
+import type Provider from 'oidc-provider';
+import type { ClientRegistry } from '../clients/registry.js';
+import { KeywardError } from '../errors.js';
+import { readFormBody } from '../http/form-body.js';
+import { authenticateClient } from './client-authentication.js';
+import { jwtAccessTokenIntrospector } from './introspection.js';
+import type { ProtocolRecords } from './protocol-records.js';
+import type { KeySet } from './signing-keys.js';
+
+const notYours = () => new KeywardError('unauthorized_client', 'the token was not issued to this client');
+
+export function revocationEndpoint(deps: {
+  issuer: string;
+  registry: ClientRegistry;
+  provider: () => Provider;
+  keySet: () => KeySet;
+  records: ProtocolRecords;
+}) {
+  const jwt = jwtAccessTokenIntrospector(deps.issuer, deps.keySet, deps.records);
+  return async (ctx: Context) => {
+    const params = await readFormBody(ctx);
+    const caller = await authenticateClient(ctx, params, deps.registry, { allowPublic: true });
+    const token = params.get('token');
+    if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
+    ctx.set('cache-control', 'no-store');
+    ctx.status = 200;
+    ctx.body = '';
+    if (token.length > 8192) return;
+
+    // Introspected as the token's own client would see it, so a verified JWT is always found.
+    const accessToken = await jwt.introspect(token, { ...caller, can_introspect: true });
+    if (accessToken) {
+      if (accessToken.client_id !== caller.client_id) throw notYours();
+      await deps.records.forgetIssuedAccessToken(accessToken.jti!);
+      return;
+    }
+    if (looksLikeJwt(token)) return;
+
+    const refreshToken = await deps.provider().RefreshToken.find(token);
+    if (!refreshToken) return;
+    if (refreshToken.clientId !== caller.client_id) throw notYours();
+    await Promise.all([
+      refreshToken.destroy(),
+      refreshToken.grantId ? deps.records.revokeGrant(refreshToken.grantId) : undefined,
+    ]);
+  };
+}
+
+function looksLikeJwt(token: string): boolean {
+  try {
+    decodeJwt(token);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,27 @@
+// extraTokenClaims: stamps organizationId into every access token (design.md §3) and files the
+// token so introspection and revocation can find it (see protocol-records.ts).
+import { errors, type KoaContextWithOIDC, type AccessToken, type ClientCredentials } from 'oidc-provider';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { ProtocolRecords } from './protocol-records.js';
+
+export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords) {
+  return async (_ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => {
+    const { clientId, jti } = token;
+    if (!clientId || !jti) throw new TypeError('access token without client or jti');
+    const grantId = 'grantId' in token ? token.grantId : undefined;
+    let organizationId: string | undefined;
+    if (grantId) {
+      organizationId = await records.organizationOfGrant(grantId);
+    } else {
+      // Client credentials act for the organization that owns the client.
+      organizationId = (await registry.find(clientId))?.organization_id;
+    }
+    if (!organizationId) throw new errors.InvalidGrant('the grant is not bound to an organization');
+    await records.recordIssuedAccessToken(
+      jti,
+      { clientId, organizationId, ...(grantId ? { grantId } : {}) },
+      token.expiration,
+    );
+    return { organizationId };
+  };
+}

@@ -1,0 +1,20 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, OrganizationsTable } from '../db/schema.js';
+import { randomId } from '../crypto/random.js';
+
+export type Organization = Selectable<OrganizationsTable>;
+
+export async function createOrganization(
+  db: Kysely<Database>,
+  input: { name: string; plan: string },
+): Promise<Organization> {
+  return db
+    .insertInto('organizations')
+    .values({ id: randomId('org'), name: input.name, plan: input.plan })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}

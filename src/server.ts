@@ -1,0 +1,47 @@
+// Starting and stopping the HTTP server, with a drain on shutdown. Separate from main.ts so
+// tests start the real server exactly as production does.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Services } from './deps.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (up to the timeout), closes the stores. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(services: Services, port: number, host?: string): Promise<RunningServer> {
+  let draining = false;
+  const handle = services.app.callback();
+  const server = createServer((req, res) => {
+    // Ask keep-alive clients to reconnect elsewhere once draining.
+    if (draining) res.setHeader('connection', 'close');
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts (60 s)
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      draining = true;
+      services.startDraining();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, services.config.shutdownTimeout * 1000).unref());
+      await Promise.race([closed, timeout]);
+      server.closeAllConnections();
+      await services.close();
+    })();
+    return stopping;
+  };
+  return { server, url, stop };
+}

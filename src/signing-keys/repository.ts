@@ -1,0 +1,75 @@
+import { sql, type Kysely } from 'kysely';
+import type { JWK } from 'jose';
+import type { SigningAlg } from '../config.js';
+import type { Database } from '../db/schema.js';
+import { generateSigningKey } from './generate.js';
+import { seal, unseal } from './seal.js';
+
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  privateJwk: JWK;
+  activeFrom: Date;
+  retiredAt: Date | null;
+}
+
+/**
+ * Makes sure every algorithm Keyward signs with has an active key, generating the missing ones.
+ * An advisory lock makes replicas that start together agree on one key per algorithm.
+ */
+export async function ensureSigningKeys(
+  db: Kysely<Database>,
+  sealingKey: Buffer,
+  algs: readonly SigningAlg[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('keyward.signing_keys'))`.execute(trx);
+    const active = await trx
+      .selectFrom('signing_keys')
+      .select('alg')
+      .where('retired_at', 'is', null)
+      .where('active_from', '<=', sql<Date>`now()`)
+      .execute();
+    const have = new Set(active.map((k) => k.alg));
+    for (const alg of algs) {
+      if (have.has(alg)) continue;
+      const key = await generateSigningKey(alg);
+      await trx
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          alg,
+          public_jwk: JSON.stringify(key.publicJwk),
+          private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
+          active_from: new Date(),
+        })
+        .execute();
+    }
+  });
+}
+
+/** Keys to publish, newest active first per algorithm (oidc-provider signs with the first match). */
+export async function loadSigningKeys(
+  db: Kysely<Database>,
+  sealingKey: Buffer,
+  publishRetiredFor: number,
+): Promise<SigningKey[]> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('retired_at', 'is', null),
+        eb('retired_at', '>', sql<Date>`now() - make_interval(secs => ${publishRetiredFor})`),
+      ]),
+    )
+    .orderBy('active_from', 'desc')
+    .execute();
+  return rows.map((row) => ({
+    kid: row.kid,
+    alg: row.alg,
+    privateJwk: JSON.parse(unseal(sealingKey, row.private_jwk_sealed, row.kid)) as JWK,
+    activeFrom: row.active_from,
+    retiredAt: row.retired_at,
+  }));
+}

@@ -1,0 +1,123 @@
+// Builds and starts a real Keyward (real Postgres, real Redis, real HTTP) for one test file.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { buildServices, type Services } from '../../src/deps.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { runCommand } from '../../src/cli/commands.js';
+
+export interface TestServer {
+  url: string;
+  services: Services;
+  running: RunningServer;
+  /** Every log line the server wrote, for checks that no secret reaches a log. */
+  logs: string[];
+  createOrg(plan?: string): Promise<string>;
+  createClient(options: {
+    org: string;
+    grants: string[];
+    redirectUris?: string[];
+    scope?: string;
+    isPublic?: boolean;
+    introspect?: boolean;
+    authMethod?: string;
+  }): Promise<{ clientId: string; clientSecret: string }>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServerOptions {
+  /** false: embedded mode (PGlite + SQL adapter) in a fresh DATA_DIR. */
+  external?: boolean;
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const external = options.external ?? true;
+  const port = await freePort();
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keyward-test-'));
+  const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    DATA_DIR: dataDir,
+    REDIS_KEY_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    ...(external ? { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl') } : {}),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const services = await buildServices(config, createLogger(config.logLevel, sink));
+  const running = await startServer(services, port, '127.0.0.1');
+  const url = config.issuer;
+
+  return {
+    url,
+    services,
+    running,
+    logs,
+    async createOrg(plan = 'council') {
+      const result = await runCommand(services, { name: 'org.create', orgName: 'Test Org', plan });
+      return String(result.id);
+    },
+    async createClient(o) {
+      const result = await runCommand(services, {
+        name: 'client.create',
+        org: o.org,
+        clientName: 'Test Client',
+        grants: o.grants,
+        redirectUris: o.redirectUris ?? [],
+        scope: o.scope,
+        isPublic: o.isPublic ?? false,
+        introspect: o.introspect ?? false,
+        authMethod: o.authMethod,
+      });
+      return { clientId: String(result.client_id), clientSecret: String(result.client_secret ?? '') };
+    },
+    async stop() {
+      await running.stop();
+      if (external) await deleteRedisPrefix(inject('redisUrl'), prefix);
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
