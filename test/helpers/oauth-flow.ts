@@ -64,11 +64,9 @@ async function finishInteraction(server: TestServer, jar: Map<string, string>, o
         const details = await provider.interactionDetails(req, res);
         const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
         const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
-        const missing = (details.prompt.details.missingResourceScopes ?? {}) as Record<string, string[]>;
-        for (const [resource, scopes] of Object.entries(missing)) grant.addResourceScope(resource, scopes.join(' '));
-        if (Object.keys(missing).length === 0) {
-          grant.addResourceScope(server.services.config.resources[0], requested.join(' '));
-        }
+        // oidc-provider counts every configured scope as an OIDC scope too: grant both ways.
+        grant.addOIDCScope(requested.join(' '));
+        grant.addResourceScope(String(details.params.resource ?? server.services.config.resources[0]), requested.join(' '));
         const grantId = await grant.save();
         await server.services.records.recordGrantOrganization(grantId, o.organizationId, server.services.config.refreshTokenTtl);
         await provider.interactionFinished(
@@ -105,8 +103,9 @@ export async function authorize(server: TestServer, o: AuthorizeOptions): Promis
   if (!location.startsWith('/interaction/')) return new URL(location);
   const resume = await finishInteraction(server, jar, o);
   const back = await fetch(new URL(resume, server.url), { headers: { cookie: cookieHeader(jar) }, redirect: 'manual' });
-  if (back.status !== 303) throw new Error(`resume answered ${back.status}: ${await back.text()}`);
-  return new URL(back.headers.get('location')!);
+  const final = back.headers.get('location');
+  if (back.status !== 303 || !final?.startsWith('http')) throw new Error(`resume answered ${back.status} ${final}: ${await back.text()}`);
+  return new URL(final);
 }
 
 export async function postForm(

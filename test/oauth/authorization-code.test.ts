@@ -1,0 +1,219 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { authorize, authorizeUrl, basic, codeExchange, pkcePair, postForm } from '../helpers/oauth-flow.js';
+
+const REDIRECT = 'https://app.example/cb';
+let server: TestServer;
+let org: string;
+let app: { clientId: string; clientSecret: string };
+let other: { clientId: string; clientSecret: string };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await server.createOrg();
+  app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'invoices:read invoices:write' });
+  other = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT] });
+});
+afterAll(() => server.stop());
+
+const auth = (c: { clientId: string; clientSecret: string }) => ({ authorization: basic(c.clientId, c.clientSecret) });
+const flow = { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: '' };
+const exchange = (c = app) => codeExchange(server, c, { ...flow, organizationId: org });
+const refresh = (refreshToken: string, c = app) =>
+  postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, auth(c));
+const introspect = (token: string, c = app) => postForm(server, '/oauth2/introspect', { token }, auth(c));
+
+describe('authorization code + PKCE', () => {
+  it('issues a JWT access token stamped with the consented organization, and a refresh token', async () => {
+    const { token, redirect } = await exchange();
+    expect(redirect.searchParams.get('iss')).toBe(server.url); // RFC 9207
+    expect(token.status).toBe(200);
+    expect(token.body.refresh_token).toEqual(expect.any(String));
+    const { payload } = await jwtVerify(String(token.body.access_token), createRemoteJWKSet(new URL(`${server.url}/oauth2/jwks`)), {
+      issuer: server.url,
+      audience: server.services.config.resources[0],
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({ sub: 'user_test', client_id: app.clientId, scope: 'invoices:read', organizationId: org });
+  });
+
+  it('requires PKCE (checklist A9)', async () => {
+    const res = await fetch(authorizeUrl(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read' }), {
+      redirect: 'manual',
+    });
+    const location = new URL(res.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('refuses the plain method (checklist A10)', async () => {
+    const res = await fetch(
+      authorizeUrl(server, {
+        clientId: app.clientId,
+        redirectUri: REDIRECT,
+        scope: 'invoices:read',
+        extra: { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' },
+      }),
+      { redirect: 'manual' },
+    );
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('refuses a code used twice and revokes the tokens it issued (checklist B15)', async () => {
+    const { code, verifier, token } = await exchange();
+    const again = await postForm(
+      server,
+      '/oauth2/token',
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier },
+      auth(app),
+    );
+    expect(again.status).toBe(400);
+    expect(again.body.error).toBe('invalid_grant');
+    expect((await introspect(String(token.body.access_token))).body).toEqual({ active: false });
+    expect((await refresh(String(token.body.refresh_token))).body.error).toBe('invalid_grant');
+  });
+
+  it('lets at most one of many concurrent redemptions of a code succeed', async () => {
+    const { verifier, challenge } = pkcePair();
+    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const code = redirect.searchParams.get('code')!;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, auth(app)),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+  });
+
+  it('binds the code to its redirect_uri (checklist B17)', async () => {
+    const { verifier, challenge } = pkcePair();
+    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const res = await postForm(
+      server,
+      '/oauth2/token',
+      { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: 'https://app.example/other', code_verifier: verifier },
+      auth(app),
+    );
+    expect(res.body.error).toBe('invalid_grant');
+  });
+
+  it.each([
+    ['a wrong verifier', 'x'.repeat(43)],
+    ['no verifier', undefined],
+  ])('refuses %s (checklist B18)', async (_label, verifier) => {
+    const { challenge } = pkcePair();
+    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const form: Record<string, string> = { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT };
+    if (verifier) form.code_verifier = verifier;
+    const res = await postForm(server, '/oauth2/token', form, auth(app));
+    expect(res.body.error).toBe('invalid_grant');
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotates on use and keeps organizationId (checklist C24)', async () => {
+    const { token } = await exchange();
+    const rt1 = String(token.body.refresh_token);
+    const next = await refresh(rt1);
+    expect(next.status).toBe(200);
+    const rt2 = String(next.body.refresh_token);
+    expect(rt2).not.toBe(rt1);
+    const { payload } = await jwtVerify(String(next.body.access_token), createRemoteJWKSet(new URL(`${server.url}/oauth2/jwks`)));
+    expect(payload.organizationId).toBe(org);
+  });
+
+  it('revokes the whole grant when a rotated-out token is presented again (checklist C25)', async () => {
+    const { token } = await exchange();
+    const rt1 = String(token.body.refresh_token);
+    const next = await refresh(rt1);
+    const rt2 = String(next.body.refresh_token);
+    const reuse = await refresh(rt1);
+    expect(reuse.status).toBe(400);
+    expect(reuse.body.error).toBe('invalid_grant');
+    expect((await refresh(rt2)).body.error).toBe('invalid_grant');
+    expect((await introspect(String(next.body.access_token))).body).toEqual({ active: false });
+    expect((await introspect(String(token.body.access_token))).body).toEqual({ active: false });
+  });
+
+  it('lets at most one of 20 concurrent refreshes succeed (checklist C26)', async () => {
+    const { token } = await exchange();
+    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(String(token.body.refresh_token))));
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+  });
+
+  it('refuses another client presenting the token, and the token stays usable by its owner (checklist C27)', async () => {
+    const { token } = await exchange();
+    const stolen = await refresh(String(token.body.refresh_token), other);
+    expect(stolen.body.error).toBe('invalid_grant');
+    expect((await refresh(String(token.body.refresh_token))).status).toBe(200);
+  });
+
+  it('revocation of a refresh token revokes its grant (checklist C28)', async () => {
+    const { token } = await exchange();
+    const rt = String(token.body.refresh_token);
+    const revoked = await postForm(server, '/oauth2/revoke', { token: rt, token_type_hint: 'refresh_token' }, auth(app));
+    expect(revoked.status).toBe(200);
+    expect((await refresh(rt)).body.error).toBe('invalid_grant');
+    expect((await introspect(String(token.body.access_token))).body).toEqual({ active: false });
+  });
+});
+
+describe('introspection', () => {
+  it('answers active for a live JWT access token and a live refresh token', async () => {
+    const { token } = await exchange();
+    const at = await introspect(String(token.body.access_token));
+    expect(at.headers.get('cache-control')).toContain('no-store');
+    expect(at.body).toMatchObject({ active: true, token_type: 'Bearer', client_id: app.clientId, sub: 'user_test', scope: 'invoices:read', organizationId: org });
+    const rt = await introspect(String(token.body.refresh_token));
+    expect(rt.body).toMatchObject({ active: true, token_type: 'refresh_token', client_id: app.clientId, organizationId: org });
+  });
+
+  it('hides another client\'s tokens unless the caller is a resource server (checklist D37)', async () => {
+    const { token } = await exchange();
+    expect((await introspect(String(token.body.access_token), other)).body).toEqual({ active: false });
+    const rs = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
+    expect((await introspect(String(token.body.access_token), rs)).body).toMatchObject({ active: true });
+  });
+
+  it('requires client authentication (checklist D37)', async () => {
+    const res = await postForm(server, '/oauth2/introspect', { token: 'anything' });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+  });
+
+  it.each([
+    ['garbage', 'garbage'],
+    ['a malformed JWT', 'a.b.c'],
+    ['an unsigned JWT', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
+    ['an oversized token', 'x'.repeat(10_000)],
+  ])('answers {active:false} for %s', async (_label, t) => {
+    expect((await introspect(t)).body).toEqual({ active: false });
+  });
+});
+
+describe('revocation', () => {
+  it('answers 200 for an unknown token and 401 without client authentication (checklist D38)', async () => {
+    expect((await postForm(server, '/oauth2/revoke', { token: 'garbage' }, auth(app))).status).toBe(200);
+    expect((await postForm(server, '/oauth2/revoke', { token: 'garbage' })).status).toBe(401);
+  });
+
+  it('refuses to revoke another client\'s token and leaves it active (checklist D38)', async () => {
+    const { token } = await exchange();
+    const res = await postForm(server, '/oauth2/revoke', { token: String(token.body.refresh_token) }, auth(other));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('unauthorized_client');
+    expect((await introspect(String(token.body.refresh_token))).body).toMatchObject({ active: true });
+  });
+
+  it('revokes a single JWT access token', async () => {
+    const { token } = await exchange();
+    const at = String(token.body.access_token);
+    expect((await postForm(server, '/oauth2/revoke', { token: at }, auth(app))).status).toBe(200);
+    expect((await introspect(at)).body).toEqual({ active: false });
+    // The grant lives on: the refresh token still works.
+    expect((await refresh(String(token.body.refresh_token))).status).toBe(200);
+  });
+});
