@@ -1,0 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { sqlProtocolStore } from '../../src/adapters/protocol-store.js';
+import { connectDatabase } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { adapterContract } from './adapter-contract.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'keyward-pglite-'));
+const handle = await connectDatabase({ databaseUrl: undefined, dataDir });
+await migrateToLatest(handle.db);
+afterAll(async () => {
+  await handle.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+adapterContract('SQL on PGlite', (policy) => sqlProtocolStore(handle.db, policy));
