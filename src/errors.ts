@@ -1,3 +1,5 @@
+import { RETRY_AFTER_SECONDS, StorageUnavailableError } from './storage-unavailable.js';
+
 // One error type for the whole product. Codes are data: the HTTP status and the public body
 // are derived from the code, never chosen at the throw site.
 export type ErrorCode =
@@ -68,6 +70,9 @@ export interface HttpError {
 
 /** Maps any thrown value to the public response. Unknown errors never leak their message. */
 export function toHttp(err: unknown): HttpError {
+  if (err instanceof StorageUnavailableError) {
+    return toHttp(new KeywardError('temporarily_unavailable', 'the service is temporarily unavailable; retry shortly'));
+  }
   if (!(err instanceof KeywardError)) {
     return {
       status: 500,
@@ -80,6 +85,6 @@ export function toHttp(err: unknown): HttpError {
   const headers: Record<string, string> = {};
   // RFC 6749 §5.2: a failed HTTP Basic client authentication answers with the scheme it used.
   if (err.code === 'invalid_client') headers['www-authenticate'] = 'Basic realm="keyward"';
-  if (err.code === 'temporarily_unavailable') headers['retry-after'] = '5';
+  if (err.code === 'temporarily_unavailable') headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   return { status: err.status, body, headers };
 }

@@ -35,9 +35,13 @@ export async function startServer(services: Services, port: number, host?: strin
       draining = true;
       services.startDraining();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() only drops the connections idle at that moment; a keep-alive connection whose
+      // request finishes later would hold shutdown until its idle timeout. Reap them as they idle.
+      const reaper = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, services.config.shutdownTimeout * 1000).unref());
       await Promise.race([closed, timeout]);
+      clearInterval(reaper);
       server.closeAllConnections();
       await services.close();
     })();

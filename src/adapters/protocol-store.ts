@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import type { Adapter } from 'oidc-provider';
+import { errors, type Adapter } from 'oidc-provider';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 import type { Database } from '../db/schema.js';
 import type { ConsumptionPolicy } from './consumption.js';
 import { RedisAdapter } from './redis.js';
@@ -12,10 +13,32 @@ export interface ProtocolStore {
   forModel(model: string): Adapter;
 }
 
+const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
+
+/**
+ * Any failure of the store itself becomes a StorageUnavailableError, which the HTTP layer
+ * answers with 503. Protocol errors the adapter raises on purpose (invalid_grant) pass through.
+ */
+function guarded(adapter: Adapter, store: string): Adapter {
+  const wrapped = {} as Adapter;
+  for (const method of METHODS) {
+    const call = adapter[method].bind(adapter) as (...args: unknown[]) => Promise<unknown>;
+    (wrapped as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      try {
+        return await call(...args);
+      } catch (err) {
+        if (err instanceof errors.OIDCProviderError) throw err;
+        throw new StorageUnavailableError(store, { cause: err });
+      }
+    };
+  }
+  return wrapped;
+}
+
 export function redisProtocolStore(redis: Redis, prefix: string, policy: ConsumptionPolicy): ProtocolStore {
-  return { kind: 'redis', forModel: (model) => new RedisAdapter(redis, model, prefix, policy) };
+  return { kind: 'redis', forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis') };
 }
 
 export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy): ProtocolStore {
-  return { kind: 'sql', forModel: (model) => new SqlAdapter(db, model, policy) };
+  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database') };
 }

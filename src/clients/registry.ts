@@ -8,6 +8,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { findClient, type ClientRecord } from './repository.js';
 import { clientSecretMatches } from './secret.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 
 const CACHE_TTL_MS = 10_000;
 // Misses expire sooner, so a client registered on another replica is usable almost at once.
@@ -27,7 +28,12 @@ export class ClientRegistry {
     const now = Date.now();
     const hit = this.cache.get(clientId);
     if (hit && hit.expires > now) return hit.record;
-    const record = await findClient(this.db, clientId);
+    let record: ClientRecord | undefined;
+    try {
+      record = await findClient(this.db, clientId);
+    } catch (err) {
+      throw new StorageUnavailableError('database', { cause: err });
+    }
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(clientId, { record, expires: now + (record ? CACHE_TTL_MS : MISS_TTL_MS) });
     return record;

@@ -11,6 +11,8 @@ import type { KeySet } from './signing-keys.js';
 import { installClientSecretCheck } from './client-secret-check.js';
 import { renderErrorPage } from './error-page.js';
 import { OAUTH_ROUTES, interactionPath } from './routes.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
+import { toHttp } from '../errors.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -134,7 +136,22 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy > 0;
   installClientSecretCheck(provider, registry);
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
+    if (err instanceof StorageUnavailableError) {
+      ctx.state.storageUnavailable = true;
+      deps.logger.warn({ store: err.message, route: ctx.oidc?.route }, 'request failed: store unavailable');
+      return;
+    }
     deps.logger.error({ err: { name: err.name, message: err.message }, route: ctx.oidc?.route }, 'oidc-provider server_error');
+  });
+  // oidc-provider answers any failure with 500 server_error; a store outage is 503 (fail closed).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (!ctx.state.storageUnavailable) return;
+    const { status, body, headers } = toHttp(new StorageUnavailableError('store'));
+    ctx.status = status;
+    ctx.set(headers);
+    ctx.set('cache-control', 'no-store');
+    ctx.body = body;
   });
   return provider;
 }

@@ -1,0 +1,55 @@
+// Item 9 of the core issue: bad input never yields a 500 or a stack trace.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { basic } from '../helpers/oauth-flow.js';
+
+let server: TestServer;
+let client: { clientId: string; clientSecret: string };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = await server.createClient({ org: await server.createOrg(), grants: ['client_credentials'] });
+});
+afterAll(() => server.stop());
+
+type Case = [label: string, path: string, init: RequestInit];
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+const cases = (client: { clientId: string; clientSecret: string }): Case[] => [
+  ['a malformed form body', '/oauth2/token', { method: 'POST', headers: form, body: '%%%&&&==' }],
+  ['an empty token request', '/oauth2/token', { method: 'POST', headers: form, body: '' }],
+  ['an unknown grant type', '/oauth2/token', { method: 'POST', headers: { ...form, authorization: basic(client.clientId, client.clientSecret) }, body: 'grant_type=password&username=a&password=b' }],
+  ['a repeated parameter', '/oauth2/token', { method: 'POST', headers: { ...form, authorization: basic(client.clientId, client.clientSecret) }, body: 'grant_type=client_credentials&grant_type=client_credentials' }],
+  ['an oversized token request', '/oauth2/token', { method: 'POST', headers: form, body: `grant_type=client_credentials&x=${'a'.repeat(200_000)}` }],
+  ['a malformed Basic header', '/oauth2/token', { method: 'POST', headers: { ...form, authorization: 'Basic !!!' }, body: 'grant_type=client_credentials' }],
+  ['a Basic header without colon', '/oauth2/token', { method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from('nocolon').toString('base64')}` }, body: 'grant_type=client_credentials' }],
+  ['a Basic header with bad percent-encoding', '/oauth2/introspect', { method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from('%zz:%zz').toString('base64')}` }, body: 'token=x' }],
+  ['JSON at introspection', '/oauth2/introspect', { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(client.clientId, client.clientSecret) }, body: '{"token":"x"}' }],
+  ['an oversized introspection body', '/oauth2/introspect', { method: 'POST', headers: { ...form, authorization: basic(client.clientId, client.clientSecret) }, body: `token=${'a'.repeat(100_000)}` }],
+  ['introspection without token', '/oauth2/introspect', { method: 'POST', headers: { ...form, authorization: basic(client.clientId, client.clientSecret) }, body: 'token_type_hint=refresh_token' }],
+  ['a repeated token at introspection', '/oauth2/introspect', { method: 'POST', headers: { ...form, authorization: basic(client.clientId, client.clientSecret) }, body: 'token=a&token=b' }],
+  ['GET on introspection', '/oauth2/introspect', { method: 'GET' }],
+  ['revocation with a huge client_id', '/oauth2/revoke', { method: 'POST', headers: form, body: `token=x&client_id=${'c'.repeat(5000)}` }],
+  ['an unknown path', '/nope', { method: 'GET' }],
+  ['an authorize request for an unknown client', '/oauth2/authorize?client_id=nope&response_type=code&scope=invoices:read', { method: 'GET' }],
+  ['an authorize request with a hostile state', `/oauth2/authorize?client_id=${'x'}&state=${encodeURIComponent('<script>alert(1)</script>')}`, { method: 'GET' }],
+  ['a JWKS request with a body', '/oauth2/jwks', { method: 'POST', headers: form, body: 'x=1' }],
+];
+
+describe('bad input', () => {
+  const labels = cases({ clientId: '', clientSecret: '' }).map(([label], index) => [label, index] as const);
+  it.each(labels)('answers %s with a 4xx and no stack trace', async (_label, index) => {
+    const [, path, init] = cases(client)[index]!;
+    const res = await fetch(new URL(path, server.url), { ...init, redirect: 'manual' });
+    const body = await res.text();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(body).not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
+    expect(body).not.toContain('<script>alert(1)</script>');
+    if (res.headers.get('content-type')?.includes('json')) {
+      const parsed = JSON.parse(body) as Record<string, unknown>;
+      expect(parsed.error).toEqual(expect.any(String));
+      expect(parsed.error_description).toEqual(expect.any(String));
+    }
+  });
+});

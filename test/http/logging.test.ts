@@ -1,0 +1,37 @@
+// pino JSON logs carry no secret, token, code or password.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+describe('logs', () => {
+  it('never contain a client secret, token, code or verifier', async () => {
+    const org = await server.createOrg();
+    const svc = await server.createClient({ org, grants: ['client_credentials'] });
+    const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });
+    const cc = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(svc.clientId, svc.clientSecret) });
+    const flow = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', organizationId: org });
+    await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(svc.clientId, 'wrong-secret-value') });
+    await postForm(server, '/oauth2/introspect', { token: String(flow.token.body.access_token) }, { authorization: basic(app.clientId, app.clientSecret) });
+
+    const logs = server.logs.join('');
+    expect(logs).toContain('"msg":"request"');
+    for (const secret of [
+      svc.clientSecret,
+      app.clientSecret,
+      'wrong-secret-value',
+      String(cc.body.access_token),
+      String(flow.token.body.access_token),
+      String(flow.token.body.refresh_token),
+      flow.code,
+      flow.verifier,
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});

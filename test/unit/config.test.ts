@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      dataDir: './.keyward',
+      resources: ['http://localhost:3000'],
+      accessTokenAlg: 'ES256',
+      accessTokenTtl: 3600,
+      refreshTokenTtl: 2592000,
+      refreshTokenReuseInterval: 0,
+      trustProxy: 0,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it('reads RESOURCE_AUDIENCE as a list whose first entry is the default audience', () => {
+    expect(loadConfig({ RESOURCE_AUDIENCE: 'https://api.example.com, https://files.example.com' }).resources).toEqual([
+      'https://api.example.com',
+      'https://files.example.com',
+    ]);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'invalid PORT'],
+    [{ PORT: '70000' }, 'invalid PORT'],
+    [{ ISSUER: 'ftp://x' }, 'invalid ISSUER'],
+    [{ ISSUER: 'https://x/?q=1' }, 'invalid ISSUER'],
+    [{ DATABASE_URL: 'mysql://x' }, 'invalid DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'invalid REDIS_URL'],
+    [{ KEYWARD_SECRET: 'short' }, 'invalid KEYWARD_SECRET'],
+    [{ ACCESS_TOKEN_ALG: 'HS256' }, 'invalid ACCESS_TOKEN_ALG'],
+    [{ ACCESS_TOKEN_TTL: '10' }, 'invalid ACCESS_TOKEN_TTL'],
+    [{ REFRESH_TOKEN_REUSE_INTERVAL: '-1' }, 'invalid REFRESH_TOKEN_REUSE_INTERVAL'],
+    [{ RESOURCE_AUDIENCE: 'not a url' }, 'invalid RESOURCE_AUDIENCE'],
+    [{ LOG_LEVEL: 'loud' }, 'invalid LOG_LEVEL'],
+    [{ NODE_ENV: 'production' }, 'invalid KEYWARD_SECRET: required when NODE_ENV=production'],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('strips a trailing slash from the issuer so it matches tokens byte for byte', () => {
+    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com');
+  });
+});
