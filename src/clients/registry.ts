@@ -91,7 +91,8 @@ export function toClientMetadata(record: ClientRecord): AdapterPayload {
     grant_types: grantTypes,
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: record.redirect_uris,
-    scope: record.scope,
+    // Apps may always ask for an ID token; it carries no product permission.
+    scope: grantTypes.includes('authorization_code') ? `openid ${record.scope}`.trim() : record.scope,
     ...(record.jwks ? { jwks: record.jwks } : {}),
     organization_id: record.organization_id,
   } as AdapterPayload;

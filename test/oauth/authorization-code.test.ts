@@ -87,6 +87,22 @@ describe('authorization code + PKCE', () => {
     for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
   });
 
+  it('refuses a code past its lifetime (checklist B16)', async () => {
+    const { verifier, challenge } = pkcePair();
+    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const code = redirect.searchParams.get('code')!;
+    // Codes live 60 s; rather than wait, let Redis expire this one now, as it would then.
+    const { redis, config } = server.services;
+    const ttl = await redis!.ttl(`${config.redisKeyPrefix}AuthorizationCode:{${code}}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+    await redis!.pexpire(`${config.redisKeyPrefix}AuthorizationCode:{${code}}`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const res = await postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, auth(app));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
+  });
+
   it('binds the code to its redirect_uri (checklist B17)', async () => {
     const { verifier, challenge } = pkcePair();
     const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
