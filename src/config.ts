@@ -38,6 +38,7 @@ const schema = z.object({
     .string()
     .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL')
     .optional(),
+  REDIS_CLUSTER: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 : _ -')
@@ -60,6 +61,8 @@ export interface Config {
   issuer: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** REDIS_URL names one seed node of a Redis Cluster. */
+  redisCluster: boolean;
   redisKeyPrefix: string;
   dataDir: string;
   /** Unset in development: deps.ts then generates one and keeps it in dataDir. */
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: e.ISSUER,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER === 'true',
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     dataDir: e.DATA_DIR,
     secret: e.KEYWARD_SECRET,

@@ -1,5 +1,5 @@
 // Composition root: everything is built here, once, and handed down as plain arguments.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
@@ -20,7 +20,7 @@ import { createApp } from './http/app.js';
 import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
 
 export interface Services extends RegistryServices {
-  redis: Redis | undefined;
+  redis: Redis | Cluster | undefined;
   store: ProtocolStore;
   records: ProtocolRecords;
   provider: () => Provider;
@@ -32,9 +32,25 @@ export interface Services extends RegistryServices {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
-async function connectRedis(url: string): Promise<Redis> {
+async function connectRedis(url: string, cluster: boolean): Promise<Redis | Cluster> {
   // Fail fast when Redis is away rather than queueing requests: callers get a clean error.
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false };
+  let redis: Redis | Cluster;
+  if (cluster) {
+    const seed = new URL(url);
+    redis = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      redisOptions: {
+        maxRetriesPerRequest: 2,
+        ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+        ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+        ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    });
+  } else {
+    redis = new Redis(url, options);
+  }
   redis.on('error', () => {}); // connection errors surface through commands and /readyz
   await redis.connect();
   return redis;
@@ -50,7 +66,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   const { db } = base.database;
   const closers: Array<() => Promise<unknown> | void> = [base.close];
   try {
-    const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisCluster) : undefined;
     if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
     const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { errors, type Adapter } from 'oidc-provider';
 import { StorageUnavailableError } from '../storage-unavailable.js';
@@ -35,7 +35,7 @@ function guarded(adapter: Adapter, store: string): Adapter {
   return wrapped;
 }
 
-export function redisProtocolStore(redis: Redis, prefix: string, policy: ConsumptionPolicy): ProtocolStore {
+export function redisProtocolStore(redis: Redis | Cluster, prefix: string, policy: ConsumptionPolicy): ProtocolStore {
   return { kind: 'redis', forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis') };
 }
 
