@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting Keyward has is defined, defaulted and
 // validated here, once, at start-up; the rest of the code receives a typed `Config`.
 import { z } from 'zod';
+import { DEFAULT_PLANS, parsePlans, type Plans } from './scopes/plans.js';
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -53,6 +54,17 @@ const schema = z.object({
   TRUST_PROXY: integer(0, 10).default(0),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  PLANS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parsePlans(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 export interface Config {
@@ -76,6 +88,8 @@ export interface Config {
   trustProxy: number;
   shutdownTimeout: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Plan name -> the product scopes an organization on it may grant. */
+  plans: Plans;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    plans: e.PLANS ?? DEFAULT_PLANS,
   };
 }

@@ -13,6 +13,10 @@ import { ensureSigningKeys, loadSigningKeys } from './signing-keys/repository.js
 import { buildKeySet, type KeySet } from './oauth/signing-keys.js';
 import { createProvider } from './oauth/provider.js';
 import { findAccount } from './oauth/accounts.js';
+import { loadExistingGrant } from './oauth/existing-grant.js';
+import { interactionRoutes } from './interactions/routes.js';
+import { staticAsset } from './http/static-asset.js';
+import { memoryRateLimiter, redisRateLimiter } from './rate-limit/limiter.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
 import { revocationEndpoint } from './oauth/revocation.js';
 import { OAUTH_ROUTES } from './oauth/routes.js';
@@ -89,7 +93,8 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       keySet,
       cookieKeys: base.keyring.cookieKeys,
       scopes: SCOPE_CATALOG.all,
-      findAccount,
+      findAccount: findAccount(db, records),
+      loadExistingGrant: loadExistingGrant(db, records),
       logger,
     });
 
@@ -98,11 +103,24 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     if (redis) probes.redis = () => redis.ping();
     const currentProvider = () => provider;
     const currentKeySet = () => keySet;
+    const interactions = interactionRoutes({
+      config,
+      db,
+      provider: currentProvider,
+      registry: base.registry,
+      records,
+      limiter: redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter(),
+      csrfKey: base.keyring.csrfKey,
+      pepper: base.keyring.pepper,
+      logger,
+    });
     const app = createApp({
       logger,
       provider: currentProvider,
       trustProxy: config.trustProxy,
+      routers: [interactions],
       routes: [
+        { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
         { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
         { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
         {

@@ -6,7 +6,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { KeywardError } from '../errors.js';
 import { createOrganization } from '../organizations/repository.js';
 import { createClient, rotateClientSecret } from '../clients/repository.js';
-import { PLAN_NAMES } from '../scopes/plans.js';
+import { addMembership, createUser, findUserByEmail, normaliseEmail } from '../users/repository.js';
 
 export type Command =
   | { name: 'migrate' }
@@ -22,7 +22,9 @@ export type Command =
       introspect: boolean;
       authMethod?: string | undefined;
     }
-  | { name: 'client.rotate-secret'; clientId: string; graceSeconds: number };
+  | { name: 'client.rotate-secret'; clientId: string; graceSeconds: number }
+  | { name: 'user.create'; email: string; password: string; org?: string | undefined; role: string }
+  | { name: 'member.add'; org: string; email: string; role: string };
 
 export type CommandResult = Record<string, unknown>;
 
@@ -36,8 +38,9 @@ export async function runCommand(services: RegistryServices, command: Command): 
       return { applied };
     }
     case 'org.create': {
-      if (!PLAN_NAMES.includes(command.plan)) {
-        throw new KeywardError('invalid_request', `unknown plan ${JSON.stringify(command.plan)} (plans: ${PLAN_NAMES.join(', ')})`, 'plan');
+      const planNames = Object.keys(services.config.plans);
+      if (!planNames.includes(command.plan)) {
+        throw new KeywardError('invalid_request', `unknown plan ${JSON.stringify(command.plan)} (plans: ${planNames.join(', ')})`, 'plan');
       }
       const name = command.orgName.trim();
       if (name.length === 0 || name.length > 200) throw new KeywardError('invalid_request', 'name must be 1 to 200 characters', 'name');
@@ -68,6 +71,19 @@ export async function runCommand(services: RegistryServices, command: Command): 
         scope: client.scope,
         token_endpoint_auth_method: client.token_endpoint_auth_method,
       };
+    }
+    case 'user.create': {
+      // Both writes or neither: a user is never left behind by a bad --org.
+      return db.transaction().execute(async (trx) => {
+        const user = await createUser(trx, { email: command.email, password: command.password });
+        if (command.org) await addMembership(trx, { userId: user.id, organizationId: command.org, role: command.role });
+        return { id: user.id, email: user.email, ...(command.org ? { organization_id: command.org, role: command.role } : {}) };
+      });
+    }
+    case 'member.add': {
+      const user = await findUserByEmail(db, normaliseEmail(command.email));
+      if (!user) throw new KeywardError('not_found', `no user with email ${command.email}`, 'email');
+      return addMembership(db, { userId: user.id, organizationId: command.org, role: command.role });
     }
     case 'client.rotate-secret': {
       const { client, secret } = await rotateClientSecret(db, services.keyring.pepper, command.clientId, command.graceSeconds);

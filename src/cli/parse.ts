@@ -17,6 +17,10 @@ Commands:
                                            register an OAuth client; its secret is shown once
   client rotate-secret CLIENT_ID [--grace SECONDS]
                                            issue a new secret; the old one works for --grace
+  user create --email E --password P [--org ID --role admin|member]
+                                           create a user (password stored as argon2id)
+  member add --org ID --email E [--role admin|member]
+                                           add an existing user to an organization
 
 Options:
   --json    print the result as JSON
@@ -42,6 +46,9 @@ const OPTIONS = {
   introspect: { type: 'boolean' },
   'auth-method': { type: 'string' },
   grace: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
 } as const;
 
 function required(value: string | undefined, flag: string): string {
@@ -95,6 +102,16 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'client rotate-secret':
       expectArgs(1);
       return { command: { name: 'client.rotate-secret', clientId: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }, json };
+    case 'user create':
+      expectArgs(0);
+      if (v.role !== undefined && v.org === undefined) throw new UsageError('--role needs --org');
+      return {
+        command: { name: 'user.create', email: required(v.email, 'email'), password: required(v.password, 'password'), org: v.org, role: v.role ?? 'member' },
+        json,
+      };
+    case 'member add':
+      expectArgs(0);
+      return { command: { name: 'member.add', org: required(v.org, 'org'), email: required(v.email, 'email'), role: v.role ?? 'member' }, json };
     default:
       throw new UsageError(`unknown command "${key}"; see keyward --help`);
   }

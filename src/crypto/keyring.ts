@@ -9,6 +9,8 @@ export interface Keyring {
   readonly sealingKey: Buffer;
   /** Keys signing oidc-provider's cookies; identical on every replica. */
   readonly cookieKeys: string[];
+  /** HMAC key binding the CSRF token of a form to its interaction. */
+  readonly csrfKey: Buffer;
 }
 
 function derive(secret: string, info: string): Buffer {
@@ -20,6 +22,7 @@ export function createKeyring(secret: string): Keyring {
     pepper: derive(secret, 'keyward credential pepper v1'),
     sealingKey: derive(secret, 'keyward signing key sealing v1'),
     cookieKeys: [derive(secret, 'keyward cookie signing v1').toString('base64url')],
+    csrfKey: derive(secret, 'keyward csrf v1'),
   };
 }
 

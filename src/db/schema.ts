@@ -54,7 +54,27 @@ export interface OidcPayloadsTable {
   expires_at: Date | null;
 }
 
+export interface UsersTable {
+  id: string;
+  /** Lower-cased. */
+  email: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  created_at: CreatedAt;
+}
+
+export type Role = 'admin' | 'member';
+
+export interface MembershipsTable {
+  user_id: string;
+  organization_id: string;
+  role: Role;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  users: UsersTable;
+  memberships: MembershipsTable;
   organizations: OrganizationsTable;
   oauth_clients: OAuthClientsTable;
   signing_keys: SigningKeysTable;

@@ -2,6 +2,7 @@
 // rest of /oauth2 and /.well-known. Errors from Keyward's code are mapped by toHttp().
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
+import type Router from '@koa/router';
 import { KeywardError, toHttp } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { OAUTH_DISCOVERY_PATH, OPENID_DISCOVERY_PATH } from '../oauth/routes.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   provider: () => Provider;
   routes: Route[];
+  /** Routers with path parameters (the interaction pages), tried after the exact routes. */
+  routers: Router[];
   trustProxy: number;
 }
 
@@ -98,6 +101,7 @@ export function createApp(deps: AppDeps): Koa {
     }
     await handler(ctx);
   });
+  for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(async (ctx) => {
     if (ctx.path === OAUTH_DISCOVERY_PATH) ctx.path = OPENID_DISCOVERY_PATH; // RFC 8414 §3: same metadata
     const mine = ctx.path.startsWith('/oauth2/') || ctx.path === OPENID_DISCOVERY_PATH;

@@ -6,6 +6,9 @@
 //  - IssuedAccessToken: one per JWT access token, keyed by jti. oidc-provider does not store
 //    JWT access tokens at all, so this is what lets introspection say whether a JWT's grant
 //    still lives and lets /oauth2/revoke revoke a single JWT.
+//  - AppGrant: the grant a user gave an app for one organization, keyed by
+//    user|client|organization, so a later authorization for the same three reuses it.
+//  - InteractionOrganization: the organization picked during one consent interaction.
 import type { ProtocolStore } from '../adapters/protocol-store.js';
 
 export interface IssuedAccessToken {
@@ -20,6 +23,10 @@ export interface ProtocolRecords {
   issuedAccessToken(jti: string): Promise<IssuedAccessToken | undefined>;
   recordIssuedAccessToken(jti: string, token: IssuedAccessToken, ttlSeconds: number): Promise<void>;
   forgetIssuedAccessToken(jti: string): Promise<void>;
+  appGrant(accountId: string, clientId: string, organizationId: string): Promise<string | undefined>;
+  recordAppGrant(accountId: string, clientId: string, organizationId: string, grantId: string, ttlSeconds: number): Promise<void>;
+  chosenOrganization(interactionUid: string): Promise<string | undefined>;
+  chooseOrganization(interactionUid: string, organizationId: string, ttlSeconds: number): Promise<void>;
   /** Everything filed under the grant, and the grant itself. */
   revokeGrant(grantId: string): Promise<void>;
 }
@@ -28,6 +35,9 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   const grantOrganizations = store.forModel('GrantOrganization');
   const issued = store.forModel('IssuedAccessToken');
   const grants = store.forModel('Grant');
+  const appGrants = store.forModel('AppGrant');
+  const interactionOrganizations = store.forModel('InteractionOrganization');
+  const appGrantKey = (accountId: string, clientId: string, organizationId: string) => `${accountId}|${clientId}|${organizationId}`;
   return {
     async organizationOfGrant(grantId) {
       const found = await grantOrganizations.find(grantId);
@@ -50,6 +60,20 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
     },
     async forgetIssuedAccessToken(jti) {
       await issued.destroy(jti);
+    },
+    async appGrant(accountId, clientId, organizationId) {
+      const found = await appGrants.find(appGrantKey(accountId, clientId, organizationId));
+      return typeof found?.grantId === 'string' ? found.grantId : undefined;
+    },
+    async recordAppGrant(accountId, clientId, organizationId, grantId, ttlSeconds) {
+      await appGrants.upsert(appGrantKey(accountId, clientId, organizationId), { grantId }, ttlSeconds);
+    },
+    async chosenOrganization(interactionUid) {
+      const found = await interactionOrganizations.find(interactionUid);
+      return typeof found?.organizationId === 'string' ? found.organizationId : undefined;
+    },
+    async chooseOrganization(interactionUid, organizationId, ttlSeconds) {
+      await interactionOrganizations.upsert(interactionUid, { organizationId }, ttlSeconds);
     },
     async revokeGrant(grantId) {
       // Any model's revokeByGrantId removes every record filed under the grant.

@@ -23,6 +23,7 @@ export interface ProviderDeps {
   cookieKeys: string[];
   scopes: readonly string[];
   findAccount: Configuration['findAccount'];
+  loadExistingGrant: Configuration['loadExistingGrant'];
   logger: Logger;
 }
 
@@ -51,6 +52,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'Client' ? registry.clientAdapter() : store.forModel(model)),
     findAccount: deps.findAccount,
+    loadExistingGrant: deps.loadExistingGrant,
     routes: OAUTH_ROUTES,
     jwks: keySet.providerJwks as Configuration['jwks'],
     cookies: { keys: deps.cookieKeys, long: cookie, short: cookie },
@@ -129,7 +131,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation_endpoint_auth_methods_supported: [...OWN_ENDPOINT_AUTH_METHODS, 'none'],
     },
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
-    renderError: renderErrorPage,
+    renderError: renderErrorPage(config.env === 'production'),
   };
 
   const provider = new Provider(config.issuer, configuration);

@@ -26,9 +26,10 @@ describe('Keyward on Redis Cluster', () => {
 
   it('issues, rotates, detects reuse and revokes across slots', async () => {
     const org = await server.createOrg();
+    const user = await server.createUser([org]);
     const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });
     const auth = { authorization: basic(app.clientId, app.clientSecret) };
-    const { token } = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', organizationId: org });
+    const { token } = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', organizationId: org, user });
     expect(token.status).toBe(200);
     const rt1 = String(token.body.refresh_token);
     const next = await postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: rt1 }, auth);

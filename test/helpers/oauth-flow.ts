@@ -1,9 +1,6 @@
-// Drives the authorization-code flow over real HTTP. Until the login and consent pages exist,
-// the interaction is completed through oidc-provider's interaction API, from a tiny server the
-// test runs itself (the way Keyward's interaction routes will call it).
+// Drives the authorization-code flow over real HTTP, through Keyward's own login, organization
+// and consent pages, as a browser without JavaScript would.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestServer } from './server.js';
 
 export function pkcePair(): { verifier: string; challenge: string } {
@@ -28,19 +25,30 @@ export function cookieHeader(jar: Map<string, string>): string {
   return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 }
 
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+}
+
 export interface AuthorizeOptions {
   clientId: string;
   redirectUri: string;
   scope: string;
-  accountId?: string;
-  organizationId: string;
+  user: TestUser;
+  /** Picked on the organization page when the user has several. */
+  organizationId?: string;
   challenge?: string;
   state?: string;
   extra?: Record<string, string>;
+  /** Press Deny on the consent page instead of Approve. */
+  deny?: boolean;
 }
 
+type UrlOptions = Pick<AuthorizeOptions, 'clientId' | 'redirectUri' | 'scope' | 'challenge' | 'state' | 'extra'>;
+
 /** Builds /oauth2/authorize's URL. */
-export function authorizeUrl(server: TestServer, o: Omit<AuthorizeOptions, 'organizationId'>): string {
+export function authorizeUrl(server: TestServer, o: UrlOptions): string {
   const url = new URL('/oauth2/authorize', server.url);
   url.searchParams.set('client_id', o.clientId);
   url.searchParams.set('response_type', 'code');
@@ -55,57 +63,85 @@ export function authorizeUrl(server: TestServer, o: Omit<AuthorizeOptions, 'orga
   return url.toString();
 }
 
-async function finishInteraction(server: TestServer, jar: Map<string, string>, o: AuthorizeOptions): Promise<string> {
-  const provider = server.services.provider();
-  const accountId = o.accountId ?? 'user_test';
-  const helper = createServer((req, res) => {
-    void (async () => {
-      try {
-        const details = await provider.interactionDetails(req, res);
-        const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-        const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
-        // oidc-provider counts every configured scope as an OIDC scope too: grant both ways.
-        grant.addOIDCScope(requested.join(' '));
-        grant.addResourceScope(String(details.params.resource ?? server.services.config.resources[0]), requested.join(' '));
-        const grantId = await grant.save();
-        await server.services.records.recordGrantOrganization(grantId, o.organizationId, server.services.config.refreshTokenTtl);
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId }, consent: { grantId } },
-          { mergeWithLastSubmission: false },
-        );
-      } catch (err) {
-        res.statusCode = 500;
-        res.end(String(err));
-      }
-    })();
-  });
-  await new Promise<void>((resolve) => helper.listen(0, '127.0.0.1', resolve));
-  try {
-    const { port } = helper.address() as AddressInfo;
-    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie: cookieHeader(jar) }, redirect: 'manual' });
-    if (res.status !== 303) throw new Error(`interaction did not finish: ${res.status} ${await res.text()}`);
-    cookiesFrom(res, jar);
-    return res.headers.get('location')!;
-  } finally {
-    helper.close();
+export interface Page {
+  status: number;
+  html: string;
+  headers: Headers;
+}
+
+/** A browser-like session: a cookie jar and same-origin form posts, no JavaScript. */
+export class BrowserSession {
+  readonly jar = new Map<string, string>();
+  /** Pages shown, in order, for tests that look at what the user saw. */
+  readonly pages: Page[] = [];
+
+  constructor(private readonly server: TestServer) {}
+
+  async get(url: string): Promise<Response> {
+    const res = await fetch(new URL(url, this.server.url), { headers: { cookie: cookieHeader(this.jar) }, redirect: 'manual' });
+    cookiesFrom(res, this.jar);
+    return res;
+  }
+
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await fetch(new URL(path, this.server.url), {
+      method: 'POST',
+      headers: {
+        cookie: cookieHeader(this.jar),
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: new URL(this.server.url).origin,
+        ...headers,
+      },
+      body: new URLSearchParams(form).toString(),
+      redirect: 'manual',
+    });
+    cookiesFrom(res, this.jar);
+    return res;
   }
 }
 
-/** Runs /authorize through login and consent; returns the final redirect to the client. */
-export async function authorize(server: TestServer, o: AuthorizeOptions): Promise<URL> {
-  const jar = new Map<string, string>();
-  const start = await fetch(authorizeUrl(server, o), { redirect: 'manual' });
-  if (start.status !== 303) throw new Error(`authorize answered ${start.status}: ${await start.text()}`);
-  cookiesFrom(start, jar);
-  const location = start.headers.get('location')!;
-  if (!location.startsWith('/interaction/')) return new URL(location);
-  const resume = await finishInteraction(server, jar, o);
-  const back = await fetch(new URL(resume, server.url), { headers: { cookie: cookieHeader(jar) }, redirect: 'manual' });
-  const final = back.headers.get('location');
-  if (back.status !== 303 || !final?.startsWith('http')) throw new Error(`resume answered ${back.status} ${final}: ${await back.text()}`);
-  return new URL(final);
+export function csrfOf(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error(`no CSRF token in page: ${html.slice(0, 300)}`);
+  return match[1]!;
+}
+
+export function formAction(html: string, step: string): string | undefined {
+  return new RegExp(`action="(/interaction/[^"]+/${step})"`).exec(html)?.[1];
+}
+
+/**
+ * Runs /authorize as a user would: login, organization picker, consent. Returns the final
+ * redirect to the client (with a code, or an error).
+ */
+export async function authorize(server: TestServer, o: AuthorizeOptions, session = new BrowserSession(server)): Promise<URL> {
+  let res = await session.get(authorizeUrl(server, o));
+  for (let hop = 0; hop < 16; hop++) {
+    if (res.status === 302 || res.status === 303) {
+      const next = new URL(res.headers.get('location')!, server.url);
+      if (next.origin !== new URL(server.url).origin) return next;
+      res = await session.get(next.toString());
+      continue;
+    }
+    const html = await res.text();
+    session.pages.push({ status: res.status, html, headers: res.headers });
+    if (res.status !== 200) throw new Error(`unexpected ${res.status}: ${html.slice(0, 400)}`);
+    const csrf = csrfOf(html);
+    const login = formAction(html, 'login');
+    const organization = formAction(html, 'organization');
+    const confirm = formAction(html, 'confirm');
+    if (login) {
+      res = await session.post(login, { csrf, email: o.user.email, password: o.user.password });
+    } else if (organization) {
+      if (!o.organizationId) throw new Error('the organization picker was shown but no organizationId was given');
+      res = await session.post(organization, { csrf, organization_id: o.organizationId });
+    } else if (confirm) {
+      res = await session.post(o.deny ? formAction(html, 'abort')! : confirm, { csrf });
+    } else {
+      throw new Error(`unexpected page: ${html.slice(0, 400)}`);
+    }
+  }
+  throw new Error('too many redirects');
 }
 
 export async function postForm(
@@ -134,9 +170,10 @@ export async function codeExchange(
   server: TestServer,
   client: { clientId: string; clientSecret: string },
   o: Omit<AuthorizeOptions, 'clientId' | 'challenge'>,
+  session?: BrowserSession,
 ) {
   const { verifier, challenge } = pkcePair();
-  const redirect = await authorize(server, { ...o, clientId: client.clientId, challenge });
+  const redirect = await authorize(server, { ...o, clientId: client.clientId, challenge }, session);
   const code = redirect.searchParams.get('code');
   if (!code) throw new Error(`no code in ${redirect.toString()}`);
   const token = await postForm(

@@ -12,6 +12,7 @@ import { buildServices, type Services } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { runCommand } from '../../src/cli/commands.js';
+import type { TestUser } from './oauth-flow.js';
 
 export interface TestServer {
   url: string;
@@ -29,6 +30,8 @@ export interface TestServer {
     introspect?: boolean;
     authMethod?: string;
   }): Promise<{ clientId: string; clientSecret: string }>;
+  /** A user with the given memberships (role admin unless said otherwise). */
+  createUser(memberships: Array<string | { org: string; role: 'admin' | 'member' }>): Promise<TestUser>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         authMethod: o.authMethod,
       });
       return { clientId: String(result.client_id), clientSecret: String(result.client_secret ?? '') };
+    },
+    async createUser(memberships) {
+      const email = `user-${randomBytes(6).toString('hex')}@example.com`;
+      const password = `pw-${randomBytes(9).toString('base64url')}`;
+      const user = await runCommand(services, { name: 'user.create', email, password, role: 'member' });
+      for (const m of memberships) {
+        const { org, role } = typeof m === 'string' ? { org: m, role: 'admin' as const } : m;
+        await runCommand(services, { name: 'member.add', org, email, role });
+      }
+      return { id: String(user.id), email, password };
     },
     async stop() {
       await running.stop();

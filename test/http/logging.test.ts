@@ -12,10 +12,11 @@ afterAll(() => server.stop());
 describe('logs', () => {
   it('never contain a client secret, token, code or verifier', async () => {
     const org = await server.createOrg();
+    const user = await server.createUser([org]);
     const svc = await server.createClient({ org, grants: ['client_credentials'] });
     const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });
     const cc = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(svc.clientId, svc.clientSecret) });
-    const flow = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', organizationId: org });
+    const flow = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', organizationId: org, user });
     await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(svc.clientId, 'wrong-secret-value') });
     await postForm(server, '/oauth2/introspect', { token: String(flow.token.body.access_token) }, { authorization: basic(app.clientId, app.clientSecret) });
 

@@ -5,11 +5,13 @@ import { SignJWT, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwt
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
+import type { TestUser } from '../helpers/oauth-flow.js';
 
 const API_A = 'https://api-a.example/';
 const API_B = 'https://api-b.example/';
 let server: TestServer;
 let org: string;
+let user: TestUser;
 let svc: { clientId: string; clientSecret: string };
 let rs: { clientId: string; clientSecret: string };
 let accessToken: string;
@@ -17,6 +19,7 @@ let accessToken: string;
 beforeAll(async () => {
   server = await startTestServer({ env: { RESOURCE_AUDIENCE: `${API_A} ${API_B}` } });
   org = await server.createOrg();
+  user = await server.createUser([org]);
   svc = await server.createClient({ org, grants: ['client_credentials'] });
   rs = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
   const res = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials', resource: API_A, scope: 'invoices:read' }, { authorization: basic(svc.clientId, svc.clientSecret) });
@@ -44,7 +47,7 @@ describe('audience restriction (checklist D31)', () => {
 describe('ID token is not an access token (checklist D32)', () => {
   it('refuses an id_token presented as a bearer token', async () => {
     const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });
-    const { token } = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'openid invoices:read', organizationId: org });
+    const { token } = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'openid invoices:read', organizationId: org, user });
     const idToken = String(token.body.id_token);
     expect(idToken.split('.')).toHaveLength(3);
     expect(await introspect(idToken)).toEqual({ active: false });

@@ -2,16 +2,19 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorize, authorizeUrl, basic, codeExchange, pkcePair, postForm } from '../helpers/oauth-flow.js';
+import type { TestUser } from '../helpers/oauth-flow.js';
 
 const REDIRECT = 'https://app.example/cb';
 let server: TestServer;
 let org: string;
+let user: TestUser;
 let app: { clientId: string; clientSecret: string };
 let other: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
   server = await startTestServer();
   org = await server.createOrg();
+  user = await server.createUser([org]);
   app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'invoices:read invoices:write' });
   other = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT] });
 });
@@ -19,7 +22,7 @@ afterAll(() => server.stop());
 
 const auth = (c: { clientId: string; clientSecret: string }) => ({ authorization: basic(c.clientId, c.clientSecret) });
 const flow = { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: '' };
-const exchange = (c = app) => codeExchange(server, c, { ...flow, organizationId: org });
+const exchange = (c = app) => codeExchange(server, c, { ...flow, organizationId: org, user });
 const refresh = (refreshToken: string, c = app) =>
   postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: refreshToken }, auth(c));
 const introspect = (token: string, c = app) => postForm(server, '/oauth2/introspect', { token }, auth(c));
@@ -35,7 +38,7 @@ describe('authorization code + PKCE', () => {
       audience: server.services.config.resources[0],
       typ: 'at+jwt',
     });
-    expect(payload).toMatchObject({ sub: 'user_test', client_id: app.clientId, scope: 'invoices:read', organizationId: org });
+    expect(payload).toMatchObject({ sub: user.id, client_id: app.clientId, scope: 'invoices:read', organizationId: org });
   });
 
   it('requires PKCE (checklist A9)', async () => {
@@ -76,7 +79,7 @@ describe('authorization code + PKCE', () => {
 
   it('lets at most one of many concurrent redemptions of a code succeed', async () => {
     const { verifier, challenge } = pkcePair();
-    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const code = redirect.searchParams.get('code')!;
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
@@ -89,7 +92,7 @@ describe('authorization code + PKCE', () => {
 
   it('refuses a code past its lifetime (checklist B16)', async () => {
     const { verifier, challenge } = pkcePair();
-    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const code = redirect.searchParams.get('code')!;
     // Codes live 60 s; rather than wait, let Redis expire this one now, as it would then.
     const { redis, config } = server.services;
@@ -105,7 +108,7 @@ describe('authorization code + PKCE', () => {
 
   it('binds the code to its redirect_uri (checklist B17)', async () => {
     const { verifier, challenge } = pkcePair();
-    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const res = await postForm(
       server,
       '/oauth2/token',
@@ -120,7 +123,7 @@ describe('authorization code + PKCE', () => {
     ['no verifier', undefined],
   ])('refuses %s (checklist B18)', async (_label, verifier) => {
     const { challenge } = pkcePair();
-    const redirect = await authorize(server, { ...flow, organizationId: org, clientId: app.clientId, challenge });
+    const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const form: Record<string, string> = { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: REDIRECT };
     if (verifier) form.code_verifier = verifier;
     const res = await postForm(server, '/oauth2/token', form, auth(app));
@@ -182,7 +185,7 @@ describe('introspection', () => {
     const { token } = await exchange();
     const at = await introspect(String(token.body.access_token));
     expect(at.headers.get('cache-control')).toContain('no-store');
-    expect(at.body).toMatchObject({ active: true, token_type: 'Bearer', client_id: app.clientId, sub: 'user_test', scope: 'invoices:read', organizationId: org });
+    expect(at.body).toMatchObject({ active: true, token_type: 'Bearer', client_id: app.clientId, sub: user.id, scope: 'invoices:read', organizationId: org });
     const rt = await introspect(String(token.body.refresh_token));
     expect(rt.body).toMatchObject({ active: true, token_type: 'refresh_token', client_id: app.clientId, organizationId: org });
   });

@@ -2,10 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorize, authorizeUrl, pkcePair } from '../helpers/oauth-flow.js';
+import type { TestUser } from '../helpers/oauth-flow.js';
 
 const REDIRECT = 'https://app.example/cb';
 let server: TestServer;
 let org: string;
+let user: TestUser;
 let app: { clientId: string; clientSecret: string };
 let twoUris: { clientId: string; clientSecret: string };
 let withQuery: { clientId: string; clientSecret: string };
@@ -13,6 +15,7 @@ let withQuery: { clientId: string; clientSecret: string };
 beforeAll(async () => {
   server = await startTestServer();
   org = await server.createOrg();
+  user = await server.createUser([org]);
   app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT] });
   twoUris = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT, 'https://app.example/cb2'] });
   withQuery = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb?x=1'] });
@@ -79,9 +82,9 @@ describe('authorization responses', () => {
   });
 
   it('echoes state on success and allows leaving it out (checklist A8)', async () => {
-    const withState = await authorize(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read', challenge, organizationId: org, state: 'xyz' });
+    const withState = await authorize(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read', challenge, organizationId: org, user, state: 'xyz' });
     expect(withState.searchParams.get('state')).toBe('xyz');
-    const without = await authorize(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read', challenge, organizationId: org });
+    const without = await authorize(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read', challenge, organizationId: org, user });
     expect(without.searchParams.get('code')).toBeTruthy();
     expect(without.searchParams.has('state')).toBe(false);
   });

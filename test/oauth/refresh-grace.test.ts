@@ -3,15 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
+import type { TestUser } from '../helpers/oauth-flow.js';
 
 const REDIRECT = 'https://app.example/cb';
 let server: TestServer;
 let org: string;
+let user: TestUser;
 let app: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
   server = await startTestServer({ env: { REFRESH_TOKEN_REUSE_INTERVAL: '2' } });
   org = await server.createOrg();
+  user = await server.createUser([org]);
   app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT] });
 });
 afterAll(() => server.stop());
@@ -21,7 +24,7 @@ const refresh = (rt: string) =>
 
 describe('refresh-token reuse grace window', () => {
   it('accepts a second presentation inside the window without revoking the grant', async () => {
-    const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org });
+    const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org, user });
     const rt1 = String(token.body.refresh_token);
     const first = await refresh(rt1);
     const second = await refresh(rt1);
@@ -33,7 +36,7 @@ describe('refresh-token reuse grace window', () => {
   });
 
   it('revokes the grant when the rotated token comes back after the window', async () => {
-    const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org });
+    const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org, user });
     const rt1 = String(token.body.refresh_token);
     const next = await refresh(rt1);
     await new Promise((resolve) => setTimeout(resolve, 2100));

@@ -1,0 +1,24 @@
+// Headers of every page Keyward renders (checklist E40, E44): no framing, no inline script,
+// no referrer, no caching.
+import type { Context } from 'koa';
+
+/**
+ * form-action must also allow the app's redirect URI: browsers apply it to the redirects that
+ * follow a form post, and approving consent ends in a redirect to the app.
+ */
+function formAction(redirectUri: unknown): string {
+  if (typeof redirectUri !== 'string' || !URL.canParse(redirectUri)) return "'self'";
+  const url = new URL(redirectUri);
+  const target = url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
+  return `'self' ${target}`;
+}
+
+export function interactionPageHeaders(ctx: Context, redirectUri?: unknown): void {
+  ctx.set(
+    'content-security-policy',
+    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  ctx.set('x-frame-options', 'DENY');
+  ctx.set('referrer-policy', 'no-referrer');
+  ctx.set('cache-control', 'no-store');
+}

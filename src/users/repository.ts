@@ -1,0 +1,87 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, Role, UsersTable } from '../db/schema.js';
+import { KeywardError } from '../errors.js';
+import { randomId } from '../crypto/random.js';
+import { findOrganization } from '../organizations/repository.js';
+import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.js';
+
+export type User = Selectable<UsersTable>;
+export const ROLES: readonly Role[] = ['admin', 'member'];
+
+export interface OrganizationOfUser {
+  id: string;
+  name: string;
+  plan: string;
+  role: Role;
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
+export function normaliseEmail(email: string): string {
+  const value = email.trim().toLowerCase();
+  if (value.length > 254 || !EMAIL.test(value)) throw new KeywardError('invalid_request', 'email is not a valid address', 'email');
+  return value;
+}
+
+function checkRole(role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw new KeywardError('invalid_request', 'role must be admin or member', 'role');
+  return role as Role;
+}
+
+export async function createUser(db: Kysely<Database>, input: { email: string; password: string }): Promise<User> {
+  const email = normaliseEmail(input.email);
+  if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) {
+    throw new KeywardError('invalid_request', `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, 'password');
+  }
+  if (await findUserByEmail(db, email)) throw new KeywardError('conflict', 'a user with this email exists', 'email');
+  return db
+    .insertInto('users')
+    .values({ id: randomId('usr'), email, password_hash: await hashPassword(input.password) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+}
+
+export async function findUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function addMembership(
+  db: Kysely<Database>,
+  input: { userId: string; organizationId: string; role: string },
+): Promise<{ user_id: string; organization_id: string; role: Role }> {
+  const role = checkRole(input.role);
+  if (!(await findOrganization(db, input.organizationId))) {
+    throw new KeywardError('not_found', `no organization ${input.organizationId}`, 'organization_id');
+  }
+  return db
+    .insertInto('memberships')
+    .values({ user_id: input.userId, organization_id: input.organizationId, role })
+    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doUpdateSet({ role }))
+    .returning(['user_id', 'organization_id', 'role'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function organizationsOfUser(db: Kysely<Database>, userId: string): Promise<OrganizationOfUser[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+    .select(['organizations.id', 'organizations.name', 'organizations.plan', 'memberships.role'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organizations.name')
+    .orderBy('organizations.id')
+    .execute();
+}
+
+export async function membershipOf(db: Kysely<Database>, userId: string, organizationId: string): Promise<Role | undefined> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return row?.role;
+}
