@@ -19,6 +19,8 @@ import { staticAsset } from './http/static-asset.js';
 import { memoryRateLimiter, redisRateLimiter } from './rate-limit/limiter.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
 import { revocationEndpoint } from './oauth/revocation.js';
+import { userinfoEndpoint } from './oauth/userinfo.js';
+import { accessTokenVerifier } from './oauth/access-token-verifier.js';
 import { OAUTH_ROUTES } from './oauth/routes.js';
 import { createApp } from './http/app.js';
 import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
@@ -103,6 +105,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     if (redis) probes.redis = () => redis.ping();
     const currentProvider = () => provider;
     const currentKeySet = () => keySet;
+    const verifyAccessToken = accessTokenVerifier(config.issuer, currentKeySet, records);
     const interactions = interactionRoutes({
       config,
       db,
@@ -127,21 +130,17 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
           method: 'POST',
           path: OAUTH_ROUTES.introspection,
           handler: introspectionEndpoint(base.registry, [
-            jwtAccessTokenIntrospector(config.issuer, currentKeySet, records),
+            jwtAccessTokenIntrospector(verifyAccessToken),
             refreshTokenIntrospector(currentProvider, records),
           ]),
         },
         {
           method: 'POST',
           path: OAUTH_ROUTES.revocation,
-          handler: revocationEndpoint({
-            issuer: config.issuer,
-            registry: base.registry,
-            provider: currentProvider,
-            keySet: currentKeySet,
-            records,
-          }),
+          handler: revocationEndpoint({ registry: base.registry, provider: currentProvider, verifyAccessToken, records }),
         },
+        { method: 'GET', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
+        { method: 'POST', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
       ],
     });
 

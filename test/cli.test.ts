@@ -105,3 +105,39 @@ describe('keyward CLI', () => {
     expect(result.stderr.trim()).toBe('keyward: invalid DATABASE_URL: must be a postgres:// URL');
   });
 });
+
+describe('keyward user and member commands', () => {
+  it('creates a user in an organization, adds them to another, and refuses a duplicate email', async () => {
+    const a = json(await runCli(['org', 'create', '--name', 'A', '--json'], env));
+    const b = json(await runCli(['org', 'create', '--name', 'B', '--json'], env));
+    const email = `cli-${Date.now()}@Example.com`;
+    const user = json(await runCli(['user', 'create', '--email', email, '--password', 'correct horse', '--org', String(a.id), '--role', 'admin', '--json'], env));
+    expect(user.id).toMatch(/^usr_/);
+    expect(user.email).toBe(email.toLowerCase());
+    const member = json(await runCli(['member', 'add', '--org', String(b.id), '--email', email, '--json'], env));
+    expect(member).toEqual({ user_id: user.id, organization_id: b.id, role: 'member' });
+    const row = await server.services.database.db.selectFrom('users').selectAll().where('id', '=', String(user.id)).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    const again = await runCli(['user', 'create', '--email', email, '--password', 'another one'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('keyward: a user with this email exists');
+  });
+
+  it.each([
+    [['user', 'create', '--email', 'not-an-email', '--password', 'long enough'], 'email is not a valid address'],
+    [['user', 'create', '--email', 'a@b.example', '--password', 'short'], 'password must be'],
+    [['user', 'create', '--email', 'c@d.example', '--password', 'long enough', '--org', 'org_none'], 'no organization'],
+    [['member', 'add', '--org', 'org_x', '--email', 'ghost@example.com'], 'no user with email'],
+  ])('refuses %j in one line', async (args, message) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('leaves no user behind when the organization is wrong', async () => {
+    await runCli(['user', 'create', '--email', 'orphan@example.com', '--password', 'long enough', '--org', 'org_none'], env);
+    const row = await server.services.database.db.selectFrom('users').select('id').where('email', '=', 'orphan@example.com').executeTakeFirst();
+    expect(row).toBeUndefined();
+  });
+});

@@ -1,5 +1,8 @@
 // Headers of every page Keyward renders (checklist E40, E44): no framing, no inline script,
-// no referrer, no caching.
+// no referrer to other sites, no caching. The referrer policy is same-origin, not no-referrer:
+// under no-referrer browsers send `Origin: null` with the page's own form posts, and the forms'
+// origin check would refuse them. These URLs carry only the interaction id; the redirects that
+// carry a code to the app are sent with no-referrer (http/app.ts).
 import type { Context } from 'koa';
 
 /**
@@ -19,6 +22,6 @@ export function interactionPageHeaders(ctx: Context, redirectUri?: unknown): voi
     `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
   );
   ctx.set('x-frame-options', 'DENY');
-  ctx.set('referrer-policy', 'no-referrer');
+  ctx.set('referrer-policy', 'same-origin');
   ctx.set('cache-control', 'no-store');
 }

@@ -89,7 +89,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       revocation: { enabled: false },
       // Not yet supported by the resource-server kit; see docs/security.md.
       dPoP: { enabled: false },
-      userinfo: { enabled: true },
+      // Served by Keyward (oauth/userinfo.ts) for its JWT access tokens.
+      userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       resourceIndicators: {
@@ -129,6 +130,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       introspection_endpoint_auth_methods_supported: OWN_ENDPOINT_AUTH_METHODS,
       revocation_endpoint: `${config.issuer}${OAUTH_ROUTES.revocation}`,
       revocation_endpoint_auth_methods_supported: [...OWN_ENDPOINT_AUTH_METHODS, 'none'],
+      userinfo_endpoint: `${config.issuer}${OAUTH_ROUTES.userinfo}`,
     },
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
     renderError: renderErrorPage(config.env === 'production'),

@@ -11,20 +11,17 @@ import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../errors.js';
 import { readFormBody } from '../http/form-body.js';
 import { authenticateClient } from './client-authentication.js';
-import { jwtAccessTokenIntrospector } from './introspection.js';
 import type { ProtocolRecords } from './protocol-records.js';
-import type { KeySet } from './signing-keys.js';
+import type { AccessTokenVerifier } from './access-token-verifier.js';
 
 const notYours = () => new KeywardError('unauthorized_client', 'the token was not issued to this client');
 
 export function revocationEndpoint(deps: {
-  issuer: string;
   registry: ClientRegistry;
   provider: () => Provider;
-  keySet: () => KeySet;
+  verifyAccessToken: AccessTokenVerifier;
   records: ProtocolRecords;
 }) {
-  const jwt = jwtAccessTokenIntrospector(deps.issuer, deps.keySet, deps.records);
   return async (ctx: Context) => {
     const params = await readFormBody(ctx);
     const caller = await authenticateClient(ctx, params, deps.registry, { allowPublic: true });
@@ -35,11 +32,10 @@ export function revocationEndpoint(deps: {
     ctx.body = '';
     if (token.length > 8192) return;
 
-    // Introspected as the token's own client would see it, so a verified JWT is always found.
-    const accessToken = await jwt.introspect(token, { ...caller, can_introspect: true });
+    const accessToken = await deps.verifyAccessToken(token);
     if (accessToken) {
-      if (accessToken.client_id !== caller.client_id) throw notYours();
-      await deps.records.forgetIssuedAccessToken(accessToken.jti!);
+      if (accessToken.payload.client_id !== caller.client_id) throw notYours();
+      await deps.records.forgetIssuedAccessToken(accessToken.payload.jti);
       return;
     }
     if (looksLikeJwt(token)) return;

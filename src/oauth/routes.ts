@@ -6,8 +6,8 @@ export const OAUTH_ROUTES = {
   userinfo: '/oauth2/userinfo',
   pushed_authorization_request: '/oauth2/par',
   end_session: '/oauth2/logout',
-  // Served by Keyward itself (oauth/introspection.ts, oauth/revocation.ts): oidc-provider
-  // refuses to introspect or revoke JWT access tokens. Listed so discovery advertises them.
+  // Served by Keyward itself (oauth/introspection.ts, revocation.ts, userinfo.ts):
+  // oidc-provider refuses JWT access tokens at those endpoints.
   introspection: '/oauth2/introspect',
   revocation: '/oauth2/revoke',
 } as const;

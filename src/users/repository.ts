@@ -85,3 +85,12 @@ export async function membershipOf(db: Kysely<Database>, userId: string, organiz
     .executeTakeFirst();
   return row?.role;
 }
+
+export async function removeMembership(db: Kysely<Database>, userId: string, organizationId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('memberships')
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -77,6 +77,8 @@ describe('authorization code + PKCE', () => {
     expect((await refresh(String(token.body.refresh_token))).body.error).toBe('invalid_grant');
   });
 
+  // Exactly one wins the compare-and-set; a redemption arriving after the win is a replay and
+  // revokes the grant (B15), which can take the winner down too. Never more than one.
   it('lets at most one of many concurrent redemptions of a code succeed', async () => {
     const { verifier, challenge } = pkcePair();
     const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
@@ -86,7 +88,7 @@ describe('authorization code + PKCE', () => {
         postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, auth(app)),
       ),
     );
-    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
     for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
   });
 

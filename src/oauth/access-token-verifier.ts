@@ -1,0 +1,37 @@
+// Verifies Keyward's own JWT access tokens: signature against the published keys only, an
+// allow-listed algorithm, `typ: at+jwt` (so an ID token never passes), the issuer, expiry, and
+// that the token's record still exists (its grant lives and it was not revoked).
+import { jwtVerify, type JWTPayload } from 'jose';
+import type { IssuedAccessToken, ProtocolRecords } from './protocol-records.js';
+import type { KeySet } from './signing-keys.js';
+
+export interface VerifiedAccessToken {
+  payload: JWTPayload & { jti: string; exp: number; client_id: string; scope?: string };
+  issued: IssuedAccessToken;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken | undefined>;
+
+export function accessTokenVerifier(issuer: string, keySet: () => KeySet, records: ProtocolRecords): AccessTokenVerifier {
+  return async (token) => {
+    if (token.length > 8192 || !JWT_SHAPE.test(token)) return undefined;
+    const keys = keySet();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys.getKey, {
+        issuer,
+        typ: 'at+jwt',
+        algorithms: keys.algorithms,
+        requiredClaims: ['exp', 'jti', 'client_id'],
+      }));
+    } catch {
+      return undefined;
+    }
+    const clientId = String(payload.client_id);
+    const issued = await records.issuedAccessToken(payload.jti!);
+    if (!issued || issued.clientId !== clientId) return undefined;
+    return { payload: payload as VerifiedAccessToken['payload'], issued };
+  };
+}
