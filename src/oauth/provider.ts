@@ -46,8 +46,10 @@ function rejectUnknownScopes(ctx: KoaContextWithOIDC, known: ReadonlySet<string>
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, store, registry, records, keySet } = deps;
   const known = new Set(['openid', 'offline_access', ...deps.scopes]);
-  const secureCookies = config.issuer.startsWith('https://');
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies };
+  // `secure` is left to oidc-provider, which sets it whenever the request is https (directly,
+  // or through a proxy trusted with TRUST_PROXY). Forcing it would make every cookie fail on a
+  // plain-http hop instead.
+  const cookie = { httpOnly: true, sameSite: 'lax' as const };
 
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'Client' ? registry.clientAdapter() : store.forModel(model)),

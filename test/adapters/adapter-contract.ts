@@ -88,11 +88,13 @@ export function adapterContract(name: string, makeStore: (policy: { refreshToken
       await store.forModel('AuthorizationCode').upsert(code, { grantId }, 60);
       await store.forModel('RefreshToken').upsert(refresh, { grantId }, 600);
       await store.forModel('IssuedAccessToken').upsert(extra, { grantId, clientId: 'c', organizationId: 'o' }, 60);
+      await store.forModel('GrantOrganization').upsert(grantId, { grantId, organizationId: 'o' }, 600);
       await store.forModel('RefreshToken').upsert(bystander, { grantId: id() }, 60);
       await store.forModel('AccessToken').revokeByGrantId(grantId);
       expect(await store.forModel('AuthorizationCode').find(code)).toBeUndefined();
       expect(await store.forModel('RefreshToken').find(refresh)).toBeUndefined();
       expect(await store.forModel('IssuedAccessToken').find(extra)).toBeUndefined();
+      expect(await store.forModel('GrantOrganization').find(grantId)).toBeUndefined();
       expect(await store.forModel('RefreshToken').find(bystander)).toBeDefined();
     });
 

@@ -60,3 +60,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com');
   });
 });
+
+describe('PLANS', () => {
+  it('expands wildcards against the product scopes', () => {
+    const { plans } = loadConfig({ PLANS: '{"starter":["clients:read"],"pro":["clients:*","invoices:read"],"all":["*"]}' });
+    expect(plans.starter).toEqual(['clients:read']);
+    expect(plans.pro).toEqual(['clients:read', 'clients:write', 'invoices:read']);
+    expect(plans.all).toHaveLength(30);
+  });
+
+  it('defaults to pro (a basic set) and council (every product scope)', () => {
+    const { plans } = loadConfig({});
+    expect(Object.keys(plans)).toEqual(['pro', 'council']);
+    expect(plans.pro).toContain('invoices:read');
+    expect(plans.pro).not.toContain('payouts:read');
+    expect(plans.council).toContain('payouts:read');
+  });
+
+  it.each([
+    ['not json', 'must be a JSON object'],
+    ['[]', 'non-empty JSON object'],
+    ['{"pro":"clients:read"}', 'must list scopes as strings'],
+    ['{"pro":["nope:read"]}', 'unknown scope'],
+    ['{"Bad Name":["*"]}', 'plan name'],
+  ])('refuses PLANS=%s naming the variable', (value, message) => {
+    expect(() => loadConfig({ PLANS: value })).toThrow(`invalid PLANS: `);
+    expect(() => loadConfig({ PLANS: value })).toThrow(message);
+  });
+});
