@@ -27,6 +27,24 @@ const resourceList = z
     'each resource must be an absolute URI without a fragment',
   );
 
+// "secret=sk,publishable=pk,restricted=rk": one distinct lower-case label per name, so a key's
+// prefix says what it is (and secret scanners can match it).
+const labels = <const N extends string>(names: readonly N[]) =>
+  z.string().transform((value, ctx) => {
+    const entries = value.split(',').map((pair) => pair.trim().split('='));
+    const map = Object.fromEntries(entries.map(([k, v]) => [k?.trim(), v?.trim()]));
+    const ok =
+      entries.every((e) => e.length === 2) &&
+      names.every((n) => typeof map[n] === 'string' && /^[a-z][a-z0-9]{1,7}$/.test(map[n])) &&
+      Object.keys(map).length === names.length &&
+      new Set(Object.values(map)).size === names.length;
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: `must map ${names.join(', ')} to distinct labels of 2-8 characters a-z 0-9` });
+      return z.NEVER;
+    }
+    return map as Record<N, string>;
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65535).default(3000),
@@ -54,6 +72,9 @@ const schema = z.object({
   TRUST_PROXY: integer(0, 10).default(0),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  API_KEY_TYPE_LABELS: labels(['secret', 'publishable', 'restricted']).prefault('secret=sk,publishable=pk,restricted=rk'),
+  API_KEY_MODE_LABELS: labels(['live', 'test']).prefault('live=live,test=test'),
+  PUBLIC_SCOPES: z.string().default(''),
   PLANS: z
     .string()
     .transform((v, ctx) => {
@@ -90,6 +111,9 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Plan name -> the product scopes an organization on it may grant. */
   plans: Plans;
+  apiKeyLabels: { type: Record<'secret' | 'publishable' | 'restricted', string>; mode: Record<'live' | 'test', string> };
+  /** Scopes a publishable key may hold (none unless configured). */
+  publicScopes: string[];
 }
 
 export class ConfigError extends Error {
@@ -132,5 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     plans: e.PLANS ?? DEFAULT_PLANS,
+    apiKeyLabels: { type: e.API_KEY_TYPE_LABELS, mode: e.API_KEY_MODE_LABELS },
+    publicScopes: e.PUBLIC_SCOPES.split(/[\s,]+/).filter(Boolean),
   };
 }

@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config, SigningAlg } from './config.js';
 import type { Logger } from './logger.js';
-import { buildRegistryServices, SCOPE_CATALOG, type RegistryServices } from './registry-services.js';
+import { buildRegistryServices, SCOPE_CATALOG, SCOPE_VOCABULARY, type RegistryServices } from './registry-services.js';
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
@@ -17,6 +17,15 @@ import { loadExistingGrant } from './oauth/existing-grant.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { staticAsset } from './http/static-asset.js';
 import { memoryRateLimiter, redisRateLimiter } from './rate-limit/limiter.js';
+import { ApiKeyVerifier } from './api-keys/verifier.js';
+import { lastUsedRecorder } from './api-keys/last-used.js';
+import { localInvalidationBus, redisInvalidationBus, type InvalidationBus } from './api-keys/invalidation.js';
+import { keyService, type KeyService } from './api-keys/service.js';
+import { apiKeyIntrospector } from './api-keys/introspector.js';
+import { managementOperations } from './management/operations.js';
+import { managementAuthenticator } from './management/authenticate.js';
+import { managementRouter } from './management/router.js';
+import { openApiDocument } from './management/openapi.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
 import { revocationEndpoint } from './oauth/revocation.js';
 import { userinfoEndpoint } from './oauth/userinfo.js';
@@ -32,6 +41,10 @@ export interface Services extends RegistryServices {
   provider: () => Provider;
   keySet: () => KeySet;
   app: Koa;
+  keyVerifier: ApiKeyVerifier;
+  keys: KeyService;
+  /** Writes pending last_used_at times now (otherwise every 10 s). */
+  flushKeyUsage(): Promise<void>;
   /** Set once shutdown begins: readiness turns 503 so load balancers stop sending traffic. */
   startDraining(): void;
 }
@@ -106,13 +119,38 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     const currentProvider = () => provider;
     const currentKeySet = () => keySet;
     const verifyAccessToken = accessTokenVerifier(config.issuer, currentKeySet, records);
+    const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
+
+    const lastUsed = lastUsedRecorder(db, logger);
+    closers.unshift(() => lastUsed.close());
+    const keyVerifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch);
+    const invalidate = (keyHash: string) => keyVerifier.invalidate(keyHash);
+    const bus: InvalidationBus = redis
+      ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, logger)
+      : localInvalidationBus(invalidate);
+    closers.unshift(() => bus.close());
+    const keys = keyService({
+      db,
+      material: { pepper: base.keyring.pepper, labels: config.apiKeyLabels },
+      plans: config.plans,
+      vocabulary: SCOPE_VOCABULARY,
+      publicScopes: config.publicScopes,
+      bus: () => bus,
+    });
+    const operations = managementOperations({ config, db, keys, registry: base.registry, pepper: base.keyring.pepper, catalog: SCOPE_CATALOG });
+    const management = managementRouter(
+      operations,
+      managementAuthenticator({ db, keys: keyVerifier, accessTokens: verifyAccessToken, limiter }),
+      openApiDocument(operations, config.issuer),
+      logger,
+    );
     const interactions = interactionRoutes({
       config,
       db,
       provider: currentProvider,
       registry: base.registry,
       records,
-      limiter: redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter(),
+      limiter,
       csrfKey: base.keyring.csrfKey,
       pepper: base.keyring.pepper,
       logger,
@@ -121,7 +159,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       logger,
       provider: currentProvider,
       trustProxy: config.trustProxy,
-      routers: [interactions],
+      routers: [interactions, management],
       routes: [
         { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
         { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
@@ -132,6 +170,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
           handler: introspectionEndpoint(base.registry, [
             jwtAccessTokenIntrospector(verifyAccessToken),
             refreshTokenIntrospector(currentProvider, records),
+            apiKeyIntrospector(keyVerifier),
           ]),
         },
         {
@@ -152,6 +191,9 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       provider: currentProvider,
       keySet: currentKeySet,
       app,
+      keyVerifier,
+      keys,
+      flushKeyUsage: () => lastUsed.flush(),
       startDraining: () => {
         draining = true;
       },

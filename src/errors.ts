@@ -10,6 +10,12 @@ export type ErrorCode =
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
   | 'invalid_token'
+  | 'invalid_api_key'
+  | 'missing_credentials'
+  | 'insufficient_scope'
+  | 'ip_not_allowed'
+  | 'scope_not_allowed'
+  | 'rate_limited'
   | 'unauthorized_client'
   | 'unsupported_token_type'
   | 'access_denied'
@@ -29,6 +35,12 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
   invalid_token: 401,
+  invalid_api_key: 401,
+  missing_credentials: 401,
+  insufficient_scope: 403,
+  ip_not_allowed: 403,
+  scope_not_allowed: 422,
+  rate_limited: 429,
   unauthorized_client: 400,
   unsupported_token_type: 400,
   access_denied: 403,
@@ -47,6 +59,8 @@ export class KeywardError extends Error {
     readonly code: ErrorCode,
     readonly description: string,
     readonly param?: string,
+    /** insufficient_scope: the scope required; rate_limited: seconds to wait. */
+    readonly detail?: { scope?: string; retryAfter?: number },
   ) {
     super(`${code}: ${description}`);
   }
@@ -60,7 +74,10 @@ export interface ErrorBody {
   error: ErrorCode;
   error_description: string;
   param?: string;
+  scope?: string;
 }
+
+const BEARER_REALM = 'Bearer realm="keyward"';
 
 export interface HttpError {
   status: number;
@@ -82,9 +99,30 @@ export function toHttp(err: unknown): HttpError {
   }
   const body: ErrorBody = { error: err.code, error_description: err.description };
   if (err.param) body.param = err.param;
+  if (err.detail?.scope) body.scope = err.detail.scope;
   const headers: Record<string, string> = {};
-  // RFC 6749 §5.2: a failed HTTP Basic client authentication answers with the scheme it used.
-  if (err.code === 'invalid_client') headers['www-authenticate'] = 'Basic realm="keyward"';
-  if (err.code === 'temporarily_unavailable') headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+  switch (err.code) {
+    // RFC 6749 §5.2: a failed HTTP Basic client authentication answers with the scheme it used.
+    case 'invalid_client':
+      headers['www-authenticate'] = 'Basic realm="keyward"';
+      break;
+    // RFC 6750 §3: no error attribute when no credential was sent at all.
+    case 'missing_credentials':
+      headers['www-authenticate'] = BEARER_REALM;
+      break;
+    case 'invalid_api_key':
+    case 'invalid_token':
+      headers['www-authenticate'] = `${BEARER_REALM}, error="${err.code}"`;
+      break;
+    case 'insufficient_scope':
+      headers['www-authenticate'] = `${BEARER_REALM}, error="insufficient_scope"${err.detail?.scope ? `, scope="${err.detail.scope}"` : ''}`;
+      break;
+    case 'temporarily_unavailable':
+      headers['retry-after'] = String(RETRY_AFTER_SECONDS);
+      break;
+    case 'rate_limited':
+      headers['retry-after'] = String(err.detail?.retryAfter ?? 60);
+      break;
+  }
   return { status: err.status, body, headers };
 }

@@ -8,10 +8,14 @@ import { createKeyring, type Keyring } from './crypto/keyring.js';
 import { resolveSecret } from './secret-file.js';
 import { ClientRegistry } from './clients/registry.js';
 import type { ScopeCatalog } from './clients/repository.js';
-import { MANAGEMENT_SCOPES, PRODUCT_SCOPES } from './scopes/catalog.js';
+import { DEFAULT_RESOURCES, MANAGEMENT_SCOPES, PRODUCT_SCOPES } from './scopes/catalog.js';
+import type { ScopeVocabulary } from './scopes/scope.js';
+import type { KeyService } from './api-keys/service.js';
 
 /** What the CLI and the management layer need: the registry, without the protocol server. */
 export interface RegistryServices {
+  /** The running server's key service (with its invalidation bus); the CLI builds its own. */
+  keys?: KeyService;
   config: Config;
   logger: Logger;
   database: DatabaseHandle;
@@ -25,6 +29,8 @@ export const SCOPE_CATALOG: ScopeCatalog = {
   all: [...PRODUCT_SCOPES, ...MANAGEMENT_SCOPES],
   defaults: PRODUCT_SCOPES,
 };
+
+export const SCOPE_VOCABULARY: ScopeVocabulary = { resources: DEFAULT_RESOURCES };
 
 export async function buildRegistryServices(config: Config, logger: Logger): Promise<RegistryServices> {
   const keyring = createKeyring(resolveSecret(config.secret, config.dataDir));

@@ -7,6 +7,12 @@ import { KeywardError } from '../errors.js';
 import { createOrganization } from '../organizations/repository.js';
 import { createClient, rotateClientSecret } from '../clients/repository.js';
 import { addMembership, createUser, findUserByEmail, normaliseEmail } from '../users/repository.js';
+import { keyService, type Actor, type KeyService } from '../api-keys/service.js';
+import { findApiKeyById, listApiKeys } from '../api-keys/repository.js';
+import { toKeyObject } from '../api-keys/object.js';
+import { SCOPE_VOCABULARY } from '../registry-services.js';
+import { cliInvalidationBus } from '../api-keys/cli-invalidation.js';
+import type { ApiKeyMode, ApiKeyType } from '../db/schema.js';
 
 export type Command =
   | { name: 'migrate' }
@@ -24,11 +30,51 @@ export type Command =
     }
   | { name: 'client.rotate-secret'; clientId: string; graceSeconds: number }
   | { name: 'user.create'; email: string; password: string; org?: string | undefined; role: string }
-  | { name: 'member.add'; org: string; email: string; role: string };
+  | { name: 'member.add'; org: string; email: string; role: string }
+  | {
+      name: 'key.create';
+      org: string;
+      keyName: string;
+      scope?: string | undefined;
+      type?: string | undefined;
+      mode?: string | undefined;
+      ips: string[];
+      expiresInSeconds?: number | undefined;
+    }
+  | { name: 'key.list'; org: string }
+  | { name: 'key.rotate'; id: string; graceSeconds: number }
+  | { name: 'key.revoke'; id: string };
 
 export type CommandResult = Record<string, unknown>;
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+const KEY_TYPES = ['secret', 'publishable', 'restricted'];
+const KEY_MODES = ['live', 'test'];
+
+function keysOf(services: RegistryServices): KeyService {
+  return (
+    services.keys ??
+    keyService({
+      db: services.database.db,
+      material: { pepper: services.keyring.pepper, labels: services.config.apiKeyLabels },
+      plans: services.config.plans,
+      vocabulary: SCOPE_VOCABULARY,
+      publicScopes: services.config.publicScopes,
+      bus: () => cliInvalidationBus(services.config),
+    })
+  );
+}
+
+/** The CLI acts as the operator: bounded by plans, not by a creator's scopes. */
+function operator(organizationId: string): Actor {
+  return { organizationId, id: 'cli', scopes: 'operator' };
+}
+
+async function keyOwner(services: RegistryServices, id: string): Promise<Actor> {
+  const key = await findApiKeyById(services.database.db, id);
+  if (!key) throw new KeywardError('not_found', `no API key ${id}`, 'id');
+  return operator(key.organization_id);
+}
 
 export async function runCommand(services: RegistryServices, command: Command): Promise<CommandResult> {
   const { db } = services.database;
@@ -84,6 +130,30 @@ export async function runCommand(services: RegistryServices, command: Command): 
       const user = await findUserByEmail(db, normaliseEmail(command.email));
       if (!user) throw new KeywardError('not_found', `no user with email ${command.email}`, 'email');
       return addMembership(db, { userId: user.id, organizationId: command.org, role: command.role });
+    }
+    case 'key.create': {
+      if (command.type !== undefined && !KEY_TYPES.includes(command.type)) throw new KeywardError('invalid_request', '--type must be secret, publishable or restricted', 'type');
+      if (command.mode !== undefined && !KEY_MODES.includes(command.mode)) throw new KeywardError('invalid_request', '--mode must be live or test', 'mode');
+      const { record, key } = await keysOf(services).create(operator(command.org), {
+        name: command.keyName,
+        type: command.type as ApiKeyType | undefined,
+        mode: command.mode as ApiKeyMode | undefined,
+        scopes: command.scope === undefined ? undefined : command.scope.split(/\s+/).filter(Boolean),
+        ipAllowlist: command.ips,
+        expiresAt: command.expiresInSeconds ? new Date(Date.now() + command.expiresInSeconds * 1000) : null,
+      });
+      return { ...toKeyObject(record), key };
+    }
+    case 'key.list': {
+      const { data } = await listApiKeys(db, command.org, { limit: 1000 });
+      return { object: 'list', data: data.map(toKeyObject) };
+    }
+    case 'key.rotate': {
+      const { record, key } = await keysOf(services).rotate(await keyOwner(services, command.id), command.id, command.graceSeconds);
+      return { ...toKeyObject(record), key };
+    }
+    case 'key.revoke': {
+      return { ...toKeyObject(await keysOf(services).revoke(await keyOwner(services, command.id), command.id)) };
     }
     case 'client.rotate-secret': {
       const { client, secret } = await rotateClientSecret(db, services.keyring.pepper, command.clientId, command.graceSeconds);

@@ -21,6 +21,12 @@ Commands:
                                            create a user (password stored as argon2id)
   member add --org ID --email E [--role admin|member]
                                            add an existing user to an organization
+  key create --org ID --name N [--scope "a b"] [--type secret|publishable|restricted]
+      [--mode live|test] [--ip CIDR]... [--expires-in 90d]
+                                           create an API key; the key is shown once
+  key list --org ID                        list an organization's keys (never the keys)
+  key rotate KEY_ID [--grace SECONDS]      new key, same settings; the old one stops
+  key revoke KEY_ID                        revoke at once, on every server
 
 Options:
   --json    print the result as JSON
@@ -49,11 +55,24 @@ const OPTIONS = {
   email: { type: 'string' },
   password: { type: 'string' },
   role: { type: 'string' },
+  type: { type: 'string' },
+  mode: { type: 'string' },
+  ip: { type: 'string', multiple: true },
+  'expires-in': { type: 'string' },
 } as const;
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`missing --${flag}`);
   return value;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+function duration(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,6})([smhd])$/.exec(value);
+  if (!match) throw new UsageError(`--${flag} must look like 90d, 12h, 30m or 45s`);
+  return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
 }
 
 function seconds(value: string | undefined, flag: string): number {
@@ -112,6 +131,30 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'member add':
       expectArgs(0);
       return { command: { name: 'member.add', org: required(v.org, 'org'), email: required(v.email, 'email'), role: v.role ?? 'member' }, json };
+    case 'key create':
+      expectArgs(0);
+      return {
+        command: {
+          name: 'key.create',
+          org: required(v.org, 'org'),
+          keyName: required(v.name, 'name'),
+          scope: v.scope,
+          type: v.type,
+          mode: v.mode,
+          ips: v.ip ?? [],
+          expiresInSeconds: duration(v['expires-in'], 'expires-in'),
+        },
+        json,
+      };
+    case 'key list':
+      expectArgs(0);
+      return { command: { name: 'key.list', org: required(v.org, 'org') }, json };
+    case 'key rotate':
+      expectArgs(1);
+      return { command: { name: 'key.rotate', id: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }, json };
+    case 'key revoke':
+      expectArgs(1);
+      return { command: { name: 'key.revoke', id: rest[0]! }, json };
     default:
       throw new UsageError(`unknown command "${key}"; see keyward --help`);
   }

@@ -107,3 +107,15 @@ export async function rotateClientSecret(
     .executeTakeFirstOrThrow();
   return { client, secret };
 }
+
+export async function listClients(db: Kysely<Database>, organizationId: string, page: { limit: number; startingAfter?: string | undefined }) {
+  let query = db.selectFrom('oauth_clients').selectAll().where('organization_id', '=', organizationId);
+  if (page.startingAfter) query = query.where('client_id', '>', page.startingAfter);
+  const rows = await query.orderBy('client_id').limit(page.limit + 1).execute();
+  return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
+}
+
+export async function deleteClient(db: Kysely<Database>, organizationId: string, clientId: string): Promise<boolean> {
+  const result = await db.deleteFrom('oauth_clients').where('organization_id', '=', organizationId).where('client_id', '=', clientId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -72,7 +72,44 @@ export interface MembershipsTable {
   created_at: CreatedAt;
 }
 
+export type ApiKeyType = 'secret' | 'publishable' | 'restricted';
+export type ApiKeyMode = 'live' | 'test';
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  type: ApiKeyType;
+  mode: ApiKeyMode;
+  /** HMAC-SHA256(pepper, key), base64url; the key itself is never stored. */
+  key_hash: string;
+  /** `<type>_<mode>_` and the first 4 characters of the secret, for display and support. */
+  key_prefix: string;
+  last4: string;
+  scopes: Json<string[]>;
+  ip_allowlist: Json<string[]>;
+  allowed_origins: Json<string[]>;
+  /** Who created it: a user id, a client id or a key id. */
+  created_by: string;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  organization_id: string | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
   users: UsersTable;
   memberships: MembershipsTable;
   organizations: OrganizationsTable;

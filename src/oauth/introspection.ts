@@ -24,11 +24,13 @@ export interface ActiveToken {
   jti?: string;
   organizationId: string;
   key_id?: string;
+  key_type?: string;
+  livemode?: boolean;
 }
 
 export interface Introspector {
   /** undefined: not this introspector's kind, or not active. */
-  introspect(token: string, caller: ClientRecord): Promise<ActiveToken | undefined>;
+  introspect(token: string, caller: ClientRecord, params?: Map<string, string>): Promise<ActiveToken | undefined>;
 }
 
 /** RFC 7662 §4: a client sees its own tokens; a resource server (can_introspect) sees all. */
@@ -98,7 +100,7 @@ export function introspectionEndpoint(registry: ClientRegistry, introspectors: I
     if (token.length <= MAX_TOKEN_LENGTH) {
       // token_type_hint is only a hint (RFC 7662 §2.1): every introspector is asked.
       for (const introspector of introspectors) {
-        const result = await introspector.introspect(token, caller);
+        const result = await introspector.introspect(token, caller, params);
         if (result) {
           ctx.body = result;
           return;

@@ -94,3 +94,13 @@ export async function removeMembership(db: Kysely<Database>, userId: string, org
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+export async function listMembers(db: Kysely<Database>, organizationId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id as user_id', 'users.email', 'memberships.role', 'memberships.created_at'])
+    .where('memberships.organization_id', '=', organizationId)
+    .orderBy('users.email')
+    .execute();
+}

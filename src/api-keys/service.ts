@@ -1,0 +1,166 @@
+// The rules of API keys, shared by the management API and the CLI: what a key may hold (its
+// type, its organization's plan, and never more than whoever creates or rotates it), and the
+// audit trail and cross-replica invalidation that go with every change.
+import type { Kysely } from 'kysely';
+import type { ApiKeyMode, ApiKeyType, Database } from '../db/schema.js';
+import type { Plans } from '../scopes/plans.js';
+import { KeywardError } from '../errors.js';
+import { findOrganization } from '../organizations/repository.js';
+import { expandScopes, normaliseScopes, scopeGrants, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
+import { MANAGEMENT_SCOPES } from '../scopes/catalog.js';
+import { recordAudit } from '../audit/record.js';
+import { parseAllowlist } from './ip-allowlist.js';
+import { findApiKey, insertApiKey, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyMaterial } from './repository.js';
+import type { InvalidationBus } from './invalidation.js';
+
+/** Who acts: the scopes they hold bound what they can hand out; the CLI operator holds all. */
+export interface Actor {
+  organizationId: string;
+  id: string;
+  scopes: readonly string[] | 'operator';
+}
+
+export interface KeyServiceDeps {
+  db: Kysely<Database>;
+  material: KeyMaterial;
+  plans: Plans;
+  vocabulary: ScopeVocabulary;
+  publicScopes: readonly string[];
+  bus: () => InvalidationBus | undefined;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  type?: ApiKeyType | undefined;
+  mode?: ApiKeyMode | undefined;
+  scopes?: readonly string[] | undefined;
+  ipAllowlist?: readonly string[] | undefined;
+  allowedOrigins?: readonly string[] | undefined;
+  expiresAt?: Date | null | undefined;
+}
+
+const MAX_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000;
+const MAX_SCOPES = 100;
+
+function notAllowed(scope: string, why: string): KeywardError {
+  return new KeywardError('scope_not_allowed', `${scope} ${why}`, 'scopes');
+}
+
+function normalise(scopes: readonly string[], vocabulary: ScopeVocabulary): string[] {
+  if (scopes.length > MAX_SCOPES) throw new KeywardError('invalid_request', `at most ${MAX_SCOPES} scopes`, 'scopes');
+  try {
+    return normaliseScopes(scopes, vocabulary);
+  } catch (err) {
+    if (err instanceof ScopeSyntaxError) throw new KeywardError('invalid_scope', err.message, 'scopes');
+    throw err;
+  }
+}
+
+function checkOrigins(origins: readonly string[]): string[] {
+  return origins.map((origin) => {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin || !/^https?:$/.test(new URL(origin).protocol)) {
+      throw new KeywardError('invalid_request', `${JSON.stringify(origin)} is not an origin such as https://app.example.com`, 'allowed_origins');
+    }
+    return origin;
+  });
+}
+
+export function keyService(deps: KeyServiceDeps) {
+  const { db, vocabulary } = deps;
+
+  async function planOf(organizationId: string): Promise<readonly string[]> {
+    const organization = await findOrganization(db, organizationId);
+    if (!organization) throw new KeywardError('not_found', `no organization ${organizationId}`, 'organization_id');
+    return deps.plans[organization.plan] ?? [];
+  }
+
+  /** Every concrete scope must be within the plan (product scopes) and held by the actor. */
+  function checkBounds(scopes: string[], plan: readonly string[], actor: Actor): void {
+    const inPlan = new Set(plan);
+    const management = new Set(MANAGEMENT_SCOPES);
+    for (const scope of expandScopes(scopes, vocabulary)) {
+      if (!management.has(scope) && !inPlan.has(scope)) throw notAllowed(scope, "is not in the organization's plan");
+      if (actor.scopes !== 'operator' && !scopeGrants(actor.scopes, scope)) throw notAllowed(scope, 'is not held by the credential creating this key');
+    }
+  }
+
+  function resolveScopes(type: ApiKeyType, requested: string[] | undefined, plan: readonly string[], actor: Actor): string[] {
+    if (type === 'publishable') {
+      const allowed = new Set(deps.publicScopes);
+      for (const scope of expandScopes(requested ?? [], vocabulary)) {
+        if (!allowed.has(scope)) throw notAllowed(scope, 'cannot be held by a publishable key (see PUBLIC_SCOPES)');
+      }
+      return requested ?? [];
+    }
+    if (type === 'restricted' && !requested?.length) {
+      throw new KeywardError('invalid_request', 'a restricted key must list its scopes', 'scopes');
+    }
+    // A secret key without scopes holds what the plan allows and the actor holds, written out
+    // so that a later plan change does not silently widen it.
+    return requested?.length ? requested : plan.filter((s) => actor.scopes === 'operator' || scopeGrants(actor.scopes, s));
+  }
+
+  async function audit(actor: Actor, action: string, key: ApiKeyRecord, data: Record<string, unknown> = {}) {
+    await recordAudit(db, { organizationId: key.organization_id, actor: actor.id, action, target: key.id, data });
+  }
+
+  return {
+    async create(actor: Actor, input: CreateKeyInput) {
+      const name = input.name.trim();
+      if (name.length === 0 || name.length > 100) throw new KeywardError('invalid_request', 'name must be 1 to 100 characters', 'name');
+      const type = input.type ?? 'secret';
+      const plan = await planOf(actor.organizationId);
+      const requested = input.scopes === undefined ? undefined : normalise(input.scopes, vocabulary);
+      const scopes = resolveScopes(type, requested, plan, actor);
+      checkBounds(scopes, plan, actor);
+      const expiresAt = input.expiresAt ?? null;
+      if (expiresAt && (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_LIFETIME_MS)) {
+        throw new KeywardError('invalid_request', 'expires_at must be in the future and within 10 years', 'expires_at');
+      }
+      const origins = checkOrigins(input.allowedOrigins ?? []);
+      if (origins.length > 0 && type !== 'publishable') {
+        throw new KeywardError('invalid_request', 'only publishable keys are bound to origins', 'allowed_origins');
+      }
+      const created = await insertApiKey(db, deps.material, {
+        organizationId: actor.organizationId,
+        name,
+        type,
+        mode: input.mode ?? 'live',
+        scopes,
+        ipAllowlist: parseAllowlist(input.ipAllowlist ?? []),
+        allowedOrigins: origins,
+        expiresAt,
+        createdBy: actor.id,
+      });
+      await audit(actor, 'api_key.created', created.record, { scopes, type });
+      return created;
+    },
+
+    async get(actor: Actor, id: string): Promise<ApiKeyRecord> {
+      const key = await findApiKey(db, actor.organizationId, id);
+      if (!key) throw new KeywardError('not_found', `no API key ${id}`, 'id');
+      return key;
+    },
+
+    async revoke(actor: Actor, id: string): Promise<ApiKeyRecord> {
+      const key = await revokeApiKey(db, actor.organizationId, id);
+      if (!key) throw new KeywardError('not_found', `no API key ${id}`, 'id');
+      await deps.bus()?.publish(key.key_hash);
+      await audit(actor, 'api_key.revoked', key);
+      return key;
+    },
+
+    async rotate(actor: Actor, id: string, graceSeconds: number) {
+      const old = await findApiKey(db, actor.organizationId, id);
+      if (!old) throw new KeywardError('not_found', `no API key ${id}`, 'id');
+      if (old.revoked_at && old.revoked_at.getTime() <= Date.now()) throw new KeywardError('conflict', 'a revoked key cannot be rotated', 'id');
+      checkBounds(old.scopes, await planOf(actor.organizationId), actor);
+      const rotated = await rotateApiKey(db, deps.material, old, graceSeconds, actor.id);
+      await deps.bus()?.publish(old.key_hash);
+      await audit(actor, 'api_key.rotated', rotated.record, { previous: old.id, grace_seconds: graceSeconds });
+      return rotated;
+    },
+  };
+}
+
+export type KeyService = ReturnType<typeof keyService>;

@@ -1,0 +1,90 @@
+// Verifies a presented API key: shape and checksum (no lookup), then the hash, through a short
+// in-process cache, then revocation, expiry and the IP allowlist. Returns a result, never
+// throws, on the hot path. Every refusal looks the same from outside (checklist F47).
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { hashCredential } from '../crypto/keyring.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
+import { parseApiKey, type KeyLabels } from './format.js';
+import { compileAllowlist } from './ip-allowlist.js';
+import { findApiKeyByHash, type ApiKeyRecord } from './repository.js';
+
+export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'ip_not_allowed' | 'origin_not_allowed';
+
+export type KeyVerification =
+  | { ok: true; key: ApiKeyRecord }
+  | { ok: false; code: 'invalid_api_key' | 'ip_not_allowed'; reason: RefusalReason; key?: ApiKeyRecord };
+
+export interface VerifyContext {
+  /** The caller's address; required when the key has an allowlist. */
+  ip?: string | undefined;
+  /** The browser Origin, checked for publishable keys bound to origins. */
+  origin?: string | undefined;
+}
+
+interface CacheEntry {
+  record: ApiKeyRecord | undefined;
+  admits: (address: string) => boolean;
+  expires: number;
+}
+
+const HIT_TTL_MS = 10_000;
+const MISS_TTL_MS = 2_000;
+const CACHE_MAX = 50_000;
+
+export class ApiKeyVerifier {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly pepper: Buffer,
+    private readonly labels: KeyLabels,
+    private readonly onUse: (keyId: string) => void,
+  ) {}
+
+  hash(key: string): string {
+    return hashCredential(this.pepper, key);
+  }
+
+  /** Drops a key from this replica's cache (called by the invalidation bus). */
+  invalidate(keyHash: string): void {
+    this.cache.delete(keyHash);
+  }
+
+  looksLikeKey(candidate: string): boolean {
+    return parseApiKey(candidate, this.labels).ok;
+  }
+
+  private async lookup(keyHash: string): Promise<CacheEntry> {
+    const now = Date.now();
+    const hit = this.cache.get(keyHash);
+    if (hit && hit.expires > now) return hit;
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await findApiKeyByHash(this.db, keyHash);
+    } catch (err) {
+      throw new StorageUnavailableError('database', { cause: err });
+    }
+    const entry = { record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: now + (record ? HIT_TTL_MS : MISS_TTL_MS) };
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(keyHash, entry);
+    return entry;
+  }
+
+  async verify(candidate: string, context: VerifyContext = {}): Promise<KeyVerification> {
+    if (!parseApiKey(candidate, this.labels).ok) return { ok: false, code: 'invalid_api_key', reason: 'malformed' };
+    const { record, admits } = await this.lookup(this.hash(candidate));
+    if (!record) return { ok: false, code: 'invalid_api_key', reason: 'unknown' };
+    const now = Date.now();
+    if (record.revoked_at && record.revoked_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'revoked', key: record };
+    if (record.expires_at && record.expires_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'expired', key: record };
+    if (record.ip_allowlist.length > 0 && !(context.ip && admits(context.ip))) {
+      return { ok: false, code: 'ip_not_allowed', reason: 'ip_not_allowed', key: record };
+    }
+    if (record.type === 'publishable' && record.allowed_origins.length > 0 && !(context.origin && record.allowed_origins.includes(context.origin))) {
+      return { ok: false, code: 'invalid_api_key', reason: 'origin_not_allowed', key: record };
+    }
+    this.onUse(record.id);
+    return { ok: true, key: record };
+  }
+}

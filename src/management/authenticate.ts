@@ -1,0 +1,77 @@
+// Who is calling the management API: an API key (secret or restricted) or an OAuth access
+// token, either way bound to one organization and holding management scopes. Failed
+// credentials are counted per address and per key prefix (checklist F48).
+import type { Context } from 'koa';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { KeywardError } from '../errors.js';
+import { presentedCredential } from '../http/credentials.js';
+import type { ApiKeyVerifier } from '../api-keys/verifier.js';
+import type { Actor } from '../api-keys/service.js';
+import type { AccessTokenVerifier } from '../oauth/access-token-verifier.js';
+import type { Limit, RateLimiter } from '../rate-limit/limiter.js';
+import { recordAudit } from '../audit/record.js';
+
+export type Authenticate = (ctx: Context) => Promise<Actor>;
+
+const FAILURES_PER_IP = 60;
+const FAILURES_PER_PREFIX = 30;
+const WINDOW_SECONDS = 60;
+const AUDIT_EVERY_MS = 60_000;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export function managementAuthenticator(deps: {
+  db: Kysely<Database>;
+  keys: ApiKeyVerifier;
+  accessTokens: AccessTokenVerifier;
+  limiter: RateLimiter;
+}): Authenticate {
+  const lastAudit = new Map<string, number>();
+
+  /** The owner hears about refusals of their key, at most once a minute per key. */
+  async function auditRefusal(keyId: string, organizationId: string, reason: string) {
+    const now = Date.now();
+    if ((lastAudit.get(keyId) ?? 0) > now - AUDIT_EVERY_MS) return;
+    lastAudit.set(keyId, now);
+    if (lastAudit.size > 10_000) lastAudit.clear();
+    await recordAudit(deps.db, { organizationId, actor: 'keyward', action: 'api_key.verification_failed', target: keyId, data: { reason } });
+  }
+
+  return async (ctx) => {
+    const credential = presentedCredential(ctx);
+    const limits: Limit[] = [
+      { key: `auth:ip:${ctx.ip}`, max: FAILURES_PER_IP, windowSeconds: WINDOW_SECONDS },
+      { key: `auth:prefix:${credential.slice(0, 12)}`, max: FAILURES_PER_PREFIX, windowSeconds: WINDOW_SECONDS },
+    ];
+    const wait = await deps.limiter.blockedFor(limits);
+    if (wait > 0) throw new KeywardError('rate_limited', 'too many failed credentials; retry later', undefined, { retryAfter: wait });
+
+    // A JWT goes to the token path; anything else is judged as an API key, so a malformed,
+    // unknown, revoked or expired key all get the same answer (checklist F47).
+    if (!JWT_SHAPE.test(credential)) {
+      const result = await deps.keys.verify(credential, { ip: ctx.ip });
+      if (!result.ok) {
+        await deps.limiter.record(limits);
+        if (result.key) await auditRefusal(result.key.id, result.key.organization_id, result.reason);
+        if (result.code === 'ip_not_allowed') throw new KeywardError('ip_not_allowed', 'this key may not be used from this address');
+        throw new KeywardError('invalid_api_key', 'the API key is not valid');
+      }
+      if (result.key.type === 'publishable') {
+        throw new KeywardError('insufficient_scope', 'publishable keys cannot call the management API');
+      }
+      return { organizationId: result.key.organization_id, id: result.key.id, scopes: result.key.scopes };
+    }
+
+    const token = await deps.accessTokens(credential);
+    if (!token) {
+      await deps.limiter.record(limits);
+      throw new KeywardError('invalid_token', 'the access token is not valid');
+    }
+    const actorId = token.payload.sub && token.issued.grantId ? `${token.payload.sub}` : token.payload.client_id;
+    return {
+      organizationId: token.issued.organizationId,
+      id: actorId,
+      scopes: typeof token.payload.scope === 'string' ? token.payload.scope.split(' ').filter(Boolean) : [],
+    };
+  };
+}

@@ -1,0 +1,45 @@
+// JSON request bodies: application/json only, bounded, parsed by a strict zod schema so unknown
+// fields are refused and the first fault is named in `param`.
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { KeywardError } from '../errors.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+async function readText(ctx: Context): Promise<string> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function schemaError(error: z.ZodError): KeywardError {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    return new KeywardError('invalid_request', `unknown field ${JSON.stringify(issue.keys[0])}`, issue.keys[0]);
+  }
+  const param = issue.path.join('.') || undefined;
+  return new KeywardError('invalid_request', param ? `${param}: ${issue.message}` : issue.message, param);
+}
+
+export async function readJson<T extends z.ZodType>(ctx: Context, schema: T): Promise<z.infer<T>> {
+  const text = await readText(ctx);
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    if (!ctx.is('application/json')) throw new KeywardError('unsupported_media_type', 'the body must be application/json');
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new KeywardError('invalid_request', 'the body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw schemaError(parsed.error);
+  return parsed.data;
+}
