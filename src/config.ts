@@ -2,6 +2,8 @@
 // validated here, once, at start-up; the rest of the code receives a typed `Config`.
 import { z } from 'zod';
 import { DEFAULT_PLANS, parsePlans, type Plans } from './scopes/plans.js';
+import { expandScopes, normaliseScopes } from './scopes/scope.js';
+import { DEFAULT_RESOURCES } from './scopes/catalog.js';
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -74,7 +76,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   API_KEY_TYPE_LABELS: labels(['secret', 'publishable', 'restricted']).prefault('secret=sk,publishable=pk,restricted=rk'),
   API_KEY_MODE_LABELS: labels(['live', 'test']).prefault('live=live,test=test'),
-  PUBLIC_SCOPES: z.string().default(''),
+  PUBLIC_SCOPES: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return expandScopes(normaliseScopes(v.split(/[\s,]+/).filter(Boolean), { resources: DEFAULT_RESOURCES }), { resources: DEFAULT_RESOURCES });
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .prefault(''),
   PLANS: z
     .string()
     .transform((v, ctx) => {
@@ -157,6 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     plans: e.PLANS ?? DEFAULT_PLANS,
     apiKeyLabels: { type: e.API_KEY_TYPE_LABELS, mode: e.API_KEY_MODE_LABELS },
-    publicScopes: e.PUBLIC_SCOPES.split(/[\s,]+/).filter(Boolean),
+    publicScopes: e.PUBLIC_SCOPES,
   };
 }

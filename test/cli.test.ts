@@ -9,7 +9,12 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
   // The CLI talks to the same database and uses the same secret as the running server.
-  env = { DATABASE_URL: inject('databaseUrl'), KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789' };
+  env = {
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: server.services.config.redisKeyPrefix,
+    KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+  };
 });
 afterAll(() => server.stop());
 
@@ -139,5 +144,41 @@ describe('keyward user and member commands', () => {
     await runCli(['user', 'create', '--email', 'orphan@example.com', '--password', 'long enough', '--org', 'org_none'], env);
     const row = await server.services.database.db.selectFrom('users').select('id').where('email', '=', 'orphan@example.com').executeTakeFirst();
     expect(row).toBeUndefined();
+  });
+});
+
+describe('keyward key commands', () => {
+  it('creates, lists, rotates and revokes keys; the running server sees the revocation', async () => {
+    const org = json(await runCli(['org', 'create', '--name', 'Keys Inc', '--json'], env));
+    const created = json(
+      await runCli(['key', 'create', '--org', String(org.id), '--name', 'ci', '--scope', 'api-keys:read read:invoices', '--type', 'restricted', '--mode', 'test', '--ip', '127.0.0.1', '--ip', '::1', '--expires-in', '90d', '--json'], env),
+    );
+    expect(String(created.key)).toMatch(/^rk_test_/);
+    expect(created.scopes).toEqual(['api-keys:read', 'invoices:read']);
+    expect(created.ip_allowlist).toEqual(['127.0.0.1/32', '::1/128']);
+    expect(new Date(String(created.expires_at)).getTime()).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+    const listed = json(await runCli(['key', 'list', '--org', String(org.id), '--json'], env));
+    expect((listed.data as Array<{ id: string }>).map((k) => k.id)).toEqual([created.id]);
+    expect(JSON.stringify(listed)).not.toContain(String(created.key));
+
+    const call = (key: string) => fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': key } });
+    expect((await call(String(created.key))).status).toBe(200);
+    const rotated = json(await runCli(['key', 'rotate', String(created.id), '--json'], env));
+    expect((await call(String(rotated.key))).status).toBe(200);
+    expect((await call(String(created.key))).status).toBe(401);
+    const revoked = json(await runCli(['key', 'revoke', String(rotated.id), '--json'], env));
+    expect(revoked.revoked_at).toEqual(expect.any(String));
+    // The CLI published the revocation on Redis: the server dropped its cached entry.
+    expect((await call(String(rotated.key))).status).toBe(401);
+  });
+
+  it.each([
+    [['key', 'create', '--org', 'org_x', '--name', 'n', '--expires-in', 'soon'], 2, '--expires-in'],
+    [['key', 'create', '--org', 'org_x', '--name', 'n', '--type', 'master'], 1, '--type'],
+    [['key', 'revoke', 'key_missing'], 1, 'no API key'],
+  ])('refuses %j', async (args, code, message) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(message);
   });
 });

@@ -115,7 +115,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async stop() {
       await running.stop();
-      if (external) await deleteRedisPrefix(inject('redisUrl'), prefix);
+      if (external && !options.env?.REDIS_CLUSTER) await deleteRedisPrefix(inject('redisUrl'), config.redisKeyPrefix);
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -88,3 +88,20 @@ describe('PLANS', () => {
     expect(() => loadConfig({ PLANS: value })).toThrow(message);
   });
 });
+
+describe('API key settings', () => {
+  it('takes custom labels and public scopes', () => {
+    const config = loadConfig({ API_KEY_TYPE_LABELS: 'secret=cf,publishable=cfp,restricted=cfr', API_KEY_MODE_LABELS: 'live=live,test=sand', PUBLIC_SCOPES: 'read:catalog-items, inquiries.write' });
+    expect(config.apiKeyLabels).toEqual({ type: { secret: 'cf', publishable: 'cfp', restricted: 'cfr' }, mode: { live: 'live', test: 'sand' } });
+    expect(config.publicScopes).toEqual(['catalog-items:read', 'inquiries:write']);
+    expect(loadConfig({}).publicScopes).toEqual([]);
+  });
+
+  it.each([
+    [{ API_KEY_MODE_LABELS: 'live=x,test=x' }, 'invalid API_KEY_MODE_LABELS'],
+    [{ API_KEY_TYPE_LABELS: 'secret=sk' }, 'invalid API_KEY_TYPE_LABELS'],
+    [{ PUBLIC_SCOPES: 'nope:read' }, 'invalid PUBLIC_SCOPES'],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,67 @@
+// Two Keyward instances on one Postgres and one Redis: a revocation through one is refused by
+// the other within a second (checklist F49). And brute force is limited (checklist F48).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { api, operatorKey } from './helpers.js';
+
+let one: TestServer;
+let two: TestServer;
+let org: string;
+
+beforeAll(async () => {
+  const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;
+  one = await startTestServer({ env: { REDIS_KEY_PREFIX: prefix } });
+  two = await startTestServer({ env: { REDIS_KEY_PREFIX: prefix } });
+  org = await one.createOrg('pro');
+});
+afterAll(async () => {
+  await two.stop();
+  await one.stop();
+});
+
+describe('across replicas', () => {
+  it('refuses a key revoked on another instance within one second', async () => {
+    const admin = await operatorKey(one, org, ['api-keys:*']);
+    const victim = await operatorKey(one, org, ['api-keys:read']);
+    // Instance two has verified (and cached) the key.
+    expect((await api(two, 'GET', '/v1/api-keys', victim.key)).status).toBe(200);
+    expect((await api(one, 'POST', `/v1/api-keys/${victim.id}/revoke`, admin.key, {})).status).toBe(200);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 1000) {
+      status = (await api(two, 'GET', '/v1/api-keys', victim.key)).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('brute force (checklist F48)', () => {
+  it('limits failures per key prefix with 429 and Retry-After, and other keys keep working', async () => {
+    const good = await operatorKey(one, org, ['api-keys:read']);
+    const prefix = 'sk_live_Zz9Q';
+    const random = () => `${prefix}${randomBytes(40).toString('base64url').replace(/[-_]/g, 'a').slice(0, 45)}`;
+    for (let i = 0; i < 30; i++) expect((await api(one, 'GET', '/v1/api-keys', random())).status).toBe(401);
+    const blocked = await api(one, 'GET', '/v1/api-keys', random());
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe('rate_limited');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The limit is shared: the other instance refuses the prefix too.
+    expect((await api(two, 'GET', '/v1/api-keys', random())).status).toBe(429);
+    expect((await api(one, 'GET', '/v1/api-keys', good.key)).status).toBe(200);
+  });
+
+  it('limits failures per address across prefixes', async () => {
+    let status = 401;
+    let attempts = 0;
+    while (status === 401 && attempts < 100) {
+      status = (await api(two, 'GET', '/v1/api-keys', `sk_live_${randomBytes(30).toString('hex').slice(0, 49)}`)).status;
+      attempts++;
+    }
+    expect(status).toBe(429);
+    // 60 per minute per address, of which the previous test spent 31.
+    expect(attempts).toBeLessThanOrEqual(61);
+  });
+});
