@@ -1,6 +1,6 @@
 // RFC 7662 introspection of API keys: only for resource servers (clients registered with
-// --introspect). The caller may pass the end user's address as `client_ip` (an extension
-// parameter); a key with an IP allowlist is inactive without it.
+// --introspect). Extension parameters: `client_ip`, the end user's address (a key with an IP
+// allowlist is inactive without it), and `key_mode` (live or test) to refuse the other mode.
 import type { Introspector } from '../oauth/introspection.js';
 import type { ApiKeyVerifier } from './verifier.js';
 
@@ -8,7 +8,11 @@ export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
   return {
     async introspect(token, caller, params) {
       if (!caller.can_introspect || !verifier.looksLikeKey(token)) return undefined;
-      const result = await verifier.verify(token, { ip: params?.get('client_ip') });
+      const mode = params?.get('key_mode');
+      const result = await verifier.verify(token, {
+        ip: params?.get('client_ip'),
+        mode: mode === 'live' || mode === 'test' ? mode : undefined,
+      });
       if (!result.ok) return undefined;
       const { key } = result;
       return {

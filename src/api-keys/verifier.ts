@@ -9,7 +9,7 @@ import { parseApiKey, type KeyLabels } from './format.js';
 import { compileAllowlist } from './ip-allowlist.js';
 import { findApiKeyByHash, type ApiKeyRecord } from './repository.js';
 
-export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'ip_not_allowed' | 'origin_not_allowed';
+export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'wrong_mode' | 'ip_not_allowed' | 'origin_not_allowed';
 
 export type KeyVerification =
   | { ok: true; key: ApiKeyRecord }
@@ -20,6 +20,8 @@ export interface VerifyContext {
   ip?: string | undefined;
   /** The browser Origin, checked for publishable keys bound to origins. */
   origin?: string | undefined;
+  /** Only keys of this mode pass (a live API refusing test keys). */
+  mode?: 'live' | 'test' | undefined;
 }
 
 interface CacheEntry {
@@ -78,6 +80,7 @@ export class ApiKeyVerifier {
     const now = Date.now();
     if (record.revoked_at && record.revoked_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'revoked', key: record };
     if (record.expires_at && record.expires_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'expired', key: record };
+    if (context.mode && record.mode !== context.mode) return { ok: false, code: 'invalid_api_key', reason: 'wrong_mode', key: record };
     if (record.ip_allowlist.length > 0 && !(context.ip && admits(context.ip))) {
       return { ok: false, code: 'ip_not_allowed', reason: 'ip_not_allowed', key: record };
     }

@@ -59,6 +59,12 @@ describe('introspecting API keys', () => {
     expect((await introspect(key.key, rs, { client_ip: '2001:db8::1' })).body).toMatchObject({ active: true });
     expect((await introspect(key.key, rs, { client_ip: '::ffff:198.51.100.7' })).body).toMatchObject({ active: true });
   });
+
+  it('refuses a key of the wrong mode when the resource server names one', async () => {
+    const test = await operatorKey(server, org, ['invoices:read'], { mode: 'test' });
+    expect((await introspect(test.key, rs, { key_mode: 'live' })).body).toEqual({ active: false });
+    expect((await introspect(test.key, rs, { key_mode: 'test' })).body).toMatchObject({ active: true, livemode: false });
+  });
 });
 
 describe('OAuth access tokens at the management API', () => {
