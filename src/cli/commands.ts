@@ -27,6 +27,7 @@ export type Command =
       isPublic: boolean;
       introspect: boolean;
       authMethod?: string | undefined;
+      jwks?: { keys: object[] } | undefined;
     }
   | { name: 'client.rotate-secret'; clientId: string; graceSeconds: number }
   | { name: 'user.create'; email: string; password: string; org?: string | undefined; role: string }
@@ -47,7 +48,7 @@ export type Command =
 
 export type CommandResult = Record<string, unknown>;
 
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 const KEY_TYPES = ['secret', 'publishable', 'restricted'];
 const KEY_MODES = ['live', 'test'];
 
@@ -106,6 +107,7 @@ export async function runCommand(services: RegistryServices, command: Command): 
         isPublic: command.isPublic,
         canIntrospect: command.introspect,
         tokenEndpointAuthMethod: command.authMethod,
+        jwks: command.jwks,
       });
       services.registry.invalidate(client.client_id);
       return {

@@ -1,4 +1,5 @@
 // argv -> Command. Pure, so every usage error is testable without a database.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from './commands.js';
 
@@ -13,7 +14,7 @@ Commands:
   org create --name NAME [--plan PLAN]     create an organization (plans: pro, council)
   client create --org ID --name NAME --grant authorization_code|client_credentials
       [--redirect-uri URI]... [--scope "a b"] [--public] [--introspect]
-      [--auth-method client_secret_basic|client_secret_post]
+      [--auth-method client_secret_basic|client_secret_post|private_key_jwt --jwks-file F]
                                            register an OAuth client; its secret is shown once
   client rotate-secret CLIENT_ID [--grace SECONDS]
                                            issue a new secret; the old one works for --grace
@@ -51,6 +52,7 @@ const OPTIONS = {
   public: { type: 'boolean' },
   introspect: { type: 'boolean' },
   'auth-method': { type: 'string' },
+  'jwks-file': { type: 'string' },
   grace: { type: 'string' },
   email: { type: 'string' },
   password: { type: 'string' },
@@ -60,6 +62,14 @@ const OPTIONS = {
   ip: { type: 'string', multiple: true },
   'expires-in': { type: 'string' },
 } as const;
+
+function readJwks(path: string): { keys: object[] } {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { keys: object[] };
+  } catch (err) {
+    throw new UsageError(`--jwks-file: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`missing --${flag}`);
@@ -115,6 +125,7 @@ export function parseInvocation(argv: string[]): Invocation {
           isPublic: v.public ?? false,
           introspect: v.introspect ?? false,
           authMethod: v['auth-method'],
+          jwks: v['jwks-file'] === undefined ? undefined : readJwks(v['jwks-file']),
         },
         json,
       };

@@ -19,6 +19,8 @@ export interface NewClient {
   canIntrospect: boolean;
   /** Confidential clients only; client_secret_basic unless given. */
   tokenEndpointAuthMethod?: string | undefined;
+  /** Public keys for private_key_jwt. */
+  jwks?: { keys: object[] } | undefined;
 }
 
 export interface ScopeCatalog {
@@ -53,7 +55,14 @@ export async function createClient(
   if (!(await findOrganization(db, input.organizationId))) {
     throw new KeywardError('not_found', `no organization ${input.organizationId}`, 'organization_id');
   }
-  const secret = input.isPublic ? undefined : generateClientSecret();
+  const usesKeys = input.tokenEndpointAuthMethod === 'private_key_jwt';
+  if (usesKeys !== Boolean(input.jwks)) {
+    throw new KeywardError('invalid_client_metadata', 'private_key_jwt and jwks go together', 'jwks');
+  }
+  if (input.jwks && (!Array.isArray(input.jwks.keys) || input.jwks.keys.some((k) => typeof k !== 'object' || k === null || 'd' in k))) {
+    throw new KeywardError('invalid_client_metadata', 'jwks must be {"keys": [...]} of public keys', 'jwks');
+  }
+  const secret = input.isPublic || usesKeys ? undefined : generateClientSecret();
   const client = await db
     .insertInto('oauth_clients')
     .values({
@@ -67,7 +76,7 @@ export async function createClient(
       grant_types: JSON.stringify(grantTypes),
       redirect_uris: JSON.stringify(redirectUris),
       scope,
-      jwks: JSON.stringify(null),
+      jwks: JSON.stringify(input.jwks ?? null),
       can_introspect: input.canIntrospect,
     })
     .returningAll()

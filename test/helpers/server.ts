@@ -29,6 +29,7 @@ export interface TestServer {
     isPublic?: boolean;
     introspect?: boolean;
     authMethod?: string;
+    jwks?: { keys: object[] };
   }): Promise<{ clientId: string; clientSecret: string }>;
   /** A user with the given memberships (role admin unless said otherwise). */
   createUser(memberships: Array<string | { org: string; role: 'admin' | 'member' }>): Promise<TestUser>;
@@ -100,6 +101,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         isPublic: o.isPublic ?? false,
         introspect: o.introspect ?? false,
         authMethod: o.authMethod,
+        jwks: o.jwks,
       });
       return { clientId: String(result.client_id), clientSecret: String(result.client_secret ?? '') };
     },

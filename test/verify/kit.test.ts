@@ -1,0 +1,209 @@
+// keyward/verify and keyward/client against a real running Keyward (real Postgres and Redis).
+import { exportJWK, generateKeyPair, SignJWT, base64url, decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { basic, codeExchange, postForm, type TestUser } from '../helpers/oauth-flow.js';
+import { createVerifier, requireScope, scopeFromRequest, VerificationError, type Verifier } from '../../src/verify/index.js';
+import { createTokenClient, TokenEndpointError } from '../../src/client/index.js';
+import { operatorKey } from '../api-keys/helpers.js';
+
+const API = 'https://api.example.com/';
+let server: TestServer;
+let org: string;
+let otherOrg: string;
+let svc: { clientId: string; clientSecret: string };
+let rs: { clientId: string; clientSecret: string };
+let user: TestUser;
+let verifier: Verifier;
+
+beforeAll(async () => {
+  server = await startTestServer({ env: { RESOURCE_AUDIENCE: `${API} https://other.example.com/` } });
+  org = await server.createOrg('pro');
+  otherOrg = await server.createOrg('pro');
+  svc = await server.createClient({ org, grants: ['client_credentials'], scope: 'invoices:read invoices:write clients:read' });
+  rs = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
+  user = await server.createUser([org]);
+  verifier = createVerifier({ issuer: server.url, audience: API, introspection: rs });
+});
+afterAll(() => server.stop());
+
+const ccToken = async (form: Record<string, string> = {}) =>
+  String((await postForm(server, '/oauth2/token', { grant_type: 'client_credentials', ...form }, { authorization: basic(svc.clientId, svc.clientSecret) })).body.access_token);
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const rejects = async (promise: Promise<unknown>, error: string, status: number) => {
+  const err = (await promise.then(() => undefined, (e: unknown) => e)) as VerificationError;
+  expect(err).toBeInstanceOf(VerificationError);
+  expect(err.error).toBe(error);
+  expect(err.status).toBe(status);
+  return err;
+};
+
+describe('every credential kind', () => {
+  it('accepts a client-credentials JWT', async () => {
+    const principal = await verifier.verify(bearer(await ccToken({ scope: 'invoices:read' })));
+    expect(principal).toEqual({ subject: svc.clientId, organizationId: org, scopes: ['invoices:read'], credential: 'jwt', clientId: svc.clientId });
+  });
+
+  it('accepts a user JWT from the code flow', async () => {
+    const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });
+    const { token } = await codeExchange(server, app, { redirectUri: 'https://app.example/cb', scope: 'invoices:read', user, extra: { resource: API } });
+    const principal = await verifier.verify(bearer(String(token.body.access_token)));
+    expect(principal).toMatchObject({ subject: user.id, organizationId: org, credential: 'jwt', clientId: app.clientId });
+  });
+
+  it('accepts an API key as x-api-key and as Bearer', async () => {
+    const key = await operatorKey(server, org, ['invoices:read']);
+    const a = await verifier.verify({ headers: { 'x-api-key': key.key } });
+    const b = await verifier.verify(bearer(key.key));
+    expect(a).toEqual({ subject: org, organizationId: org, scopes: ['invoices:read'], credential: 'api_key', keyId: key.id });
+    expect(b).toEqual(a);
+  });
+});
+
+describe('refusals', () => {
+  it('401 missing_credentials with a bare challenge', async () => {
+    const err = await rejects(verifier.verify({ headers: {} }), 'missing_credentials', 401);
+    expect(err.wwwAuthenticate).toBe('Bearer realm="api"');
+  });
+
+  it('401 for a wrong audience (checklist D31, E42 via aud) and a wrong issuer', async () => {
+    const other = await ccToken({ resource: 'https://other.example.com/' });
+    await rejects(verifier.verify(bearer(other)), 'invalid_token', 401);
+    const foreign = createVerifier({ issuer: 'https://elsewhere.example', audience: API });
+    await rejects(foreign.verify(bearer(await ccToken())), 'temporarily_unavailable', 503);
+  });
+
+  it('401 for an expired token', async () => {
+    const strict = createVerifier({ issuer: server.url, audience: API, clockTolerance: 0 });
+    const { privateKey } = await generateKeyPair('ES256');
+    const expired = await new SignJWT({ ...decodeJwt(await ccToken()), exp: Math.floor(Date.now() / 1000) - 10 }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).sign(privateKey);
+    await rejects(strict.verify(bearer(expired)), 'invalid_token', 401);
+  });
+
+  it.each(['none', 'HS256 with the public key', 'unknown kid', 'tampered payload', 'embedded jwk'])('401 for a forged token: %s (checklists D33, D34)', async (kind) => {
+    const real = await ccToken();
+    const claims = { ...decodeJwt(real), organizationId: otherOrg, scope: 'invoices:write' };
+    let forged: string;
+    if (kind === 'none') {
+      forged = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${base64url.encode(JSON.stringify(claims))}.`;
+    } else if (kind === 'HS256 with the public key') {
+      const jwks = (await (await fetch(`${server.url}/oauth2/jwks`)).json()) as { keys: object[] };
+      forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
+    } else if (kind === 'tampered payload') {
+      const [h, , sig] = real.split('.');
+      forged = `${h}.${base64url.encode(JSON.stringify(claims))}.${sig}`;
+    } else {
+      const { privateKey, publicKey } = await generateKeyPair('ES256');
+      const header = kind === 'unknown kid' ? { alg: 'ES256', typ: 'at+jwt', kid: 'attacker' } : { alg: 'ES256', typ: 'at+jwt', jwk: await exportJWK(publicKey) };
+      forged = await new SignJWT(claims).setProtectedHeader(header).sign(privateKey);
+    }
+    await rejects(verifier.verify(bearer(forged)), 'invalid_token', 401);
+  });
+
+  it('401 invalid_api_key for a revoked key, and 503 when introspection is unreachable', async () => {
+    const key = await operatorKey(server, org, ['invoices:read']);
+    await server.services.keys.revoke({ organizationId: org, id: 'test', scopes: 'operator' }, key.id);
+    const err = await rejects(verifier.verify({ headers: { 'x-api-key': key.key } }), 'invalid_api_key', 401);
+    expect(err.wwwAuthenticate).toBe('Bearer realm="api", error="invalid_api_key"');
+    const live = await operatorKey(server, org, ['invoices:read']);
+    const down = createVerifier({ issuer: server.url, audience: API, introspection: rs, fetch: async (url, init) => (String(url).includes('introspect') ? Promise.reject(new Error('down')) : fetch(url, init)) });
+    await rejects(down.verify({ headers: { 'x-api-key': live.key } }), 'temporarily_unavailable', 503);
+  });
+
+  it('403 insufficient_scope naming the scope in body and header (RFC 6750 §3)', async () => {
+    const principal = await verifier.verify(bearer(await ccToken({ scope: 'invoices:read' })));
+    const err = (() => {
+      try {
+        requireScope(principal, 'invoices:write');
+      } catch (e) {
+        return e as VerificationError;
+      }
+      return undefined;
+    })()!;
+    expect(err.status).toBe(403);
+    expect(err.toJSON()).toEqual({ error: 'insufficient_scope', error_description: 'this requires the invoices:write scope', scope: 'invoices:write' });
+    expect(err.wwwAuthenticate).toBe('Bearer realm="api", error="insufficient_scope", scope="invoices:write"');
+    expect(() => requireScope(principal, 'read:invoices')).not.toThrow();
+  });
+});
+
+describe('scopes from routes', () => {
+  it.each([
+    ['GET', '/v1/clients', 'clients:read'],
+    ['GET', '/v1/clients/42?x=1', 'clients:read'],
+    ['POST', '/v1/invoices', 'invoices:write'],
+    ['PATCH', '/v1/invoices/7', 'invoices:write'],
+    ['DELETE', '/v1/time-entries/7', 'time-entries:write'],
+  ])('%s %s needs %s', (method, path, scope) => {
+    expect(scopeFromRequest(method, path)).toBe(scope);
+  });
+});
+
+describe('speed: the verified-token cache', () => {
+  it('serves a repeat from the cache without touching the JWKS again', async () => {
+    let fetches = 0;
+    const counting = createVerifier({ issuer: server.url, audience: API, fetch: async (url, init) => { fetches++; return fetch(url, init); } });
+    const token = await ccToken();
+    await counting.verify(bearer(token));
+    const after = fetches;
+    for (let i = 0; i < 50; i++) await counting.verify(bearer(token));
+    expect(fetches).toBe(after);
+  });
+});
+
+describe('keyward/client', () => {
+  it('fetches once for 20 concurrent callers and reuses the token', async () => {
+    let tokenRequests = 0;
+    const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, scopes: ['invoices:read'], audience: API, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => client.getToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(tokenRequests).toBe(1);
+    await client.getToken();
+    expect(tokenRequests).toBe(1);
+    expect((await verifier.verify(bearer(tokens[0]!))).scopes).toEqual(['invoices:read']);
+  });
+
+  it('renews early: with renewBefore beyond the lifetime it fetches again at half-life', async () => {
+    let tokenRequests = 0;
+    const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 3590, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
+    await client.getToken();
+    await client.getToken();
+    expect(tokenRequests).toBe(1); // half of 3600 s has not passed
+    const nearExpiry = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 3600, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
+    await nearExpiry.getToken();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(tokenRequests).toBe(2);
+  });
+
+  it('on a 401 renews and retries exactly once', async () => {
+    let calls = 0;
+    let tokenRequests = 0;
+    const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, fetch: async (url, init) => {
+      if (String(url).endsWith('/oauth2/token')) tokenRequests++;
+      if (String(url) === 'http://api.test/thing') { calls++; return new Response('{}', { status: 401 }); }
+      return fetch(url, init);
+    } });
+    const res = await client.fetch('http://api.test/thing');
+    expect(res.status).toBe(401);
+    expect(calls).toBe(2);
+    expect(tokenRequests).toBe(2);
+  });
+
+  it('surfaces token endpoint errors with the OAuth code', async () => {
+    const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: 'wrong' });
+    const err = (await client.getToken().catch((e: unknown) => e)) as TokenEndpointError;
+    expect(err).toBeInstanceOf(TokenEndpointError);
+    expect(err.error).toBe('invalid_client');
+    const scoped = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, scopes: ['payouts:write'] });
+    expect(((await scoped.getToken().catch((e: unknown) => e)) as TokenEndpointError).error).toBe('invalid_scope');
+  });
+
+  it('authenticates with private_key_jwt', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const keyed = await server.createClient({ org, grants: ['client_credentials'], authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
+    const client = createTokenClient({ issuer: server.url, clientId: keyed.clientId, privateKey: { key: privateKey, alg: 'ES256', kid: 'k1' }, audience: API });
+    const principal = await verifier.verify(bearer(await client.getToken()));
+    expect(principal).toMatchObject({ subject: keyed.clientId, organizationId: org });
+  });
+});
