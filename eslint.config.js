@@ -13,4 +13,6 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Scripts whose output is the point.
+  { files: ['bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
 );
