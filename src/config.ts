@@ -72,6 +72,7 @@ const schema = z.object({
   REFRESH_TOKEN_TTL: integer(300, 31_536_000).default(2_592_000),
   REFRESH_TOKEN_REUSE_INTERVAL: integer(0, 300).default(0),
   TRUST_PROXY: integer(0, 10).default(0),
+  SIGNING_KEY_PROPAGATION: integer(0, 86_400).default(600),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   API_KEY_TYPE_LABELS: labels(['secret', 'publishable', 'restricted']).prefault('secret=sk,publishable=pk,restricted=rk'),
@@ -119,6 +120,8 @@ export interface Config {
   refreshTokenTtl: number;
   refreshTokenReuseInterval: number;
   trustProxy: number;
+  /** Seconds a rotated-in signing key is published before it signs. */
+  signingKeyPropagation: number;
   shutdownTimeout: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Plan name -> the product scopes an organization on it may grant. */
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenTtl: e.REFRESH_TOKEN_TTL,
     refreshTokenReuseInterval: e.REFRESH_TOKEN_REUSE_INTERVAL,
     trustProxy: e.TRUST_PROXY,
+    signingKeyPropagation: e.SIGNING_KEY_PROPAGATION,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     plans: e.PLANS ?? DEFAULT_PLANS,

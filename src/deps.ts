@@ -10,6 +10,7 @@ import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adap
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
 import { ensureSigningKeys, loadSigningKeys } from './signing-keys/repository.js';
+import { startKeyReloader } from './signing-keys/reloader.js';
 import { buildKeySet, type KeySet } from './oauth/signing-keys.js';
 import { createProvider } from './oauth/provider.js';
 import { findAccount } from './oauth/accounts.js';
@@ -43,6 +44,8 @@ export interface Services extends RegistryServices {
   app: Koa;
   keyVerifier: ApiKeyVerifier;
   keys: KeyService;
+  /** Re-reads the signing keys now (otherwise every 5 s). */
+  reloadSigningKeys(): Promise<void>;
   /** Writes pending last_used_at times now (otherwise every 10 s). */
   flushKeyUsage(): Promise<void>;
   /** Set once shutdown begins: readiness turns 503 so load balancers stop sending traffic. */
@@ -99,19 +102,36 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     const records = protocolRecords(store);
 
     await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config));
-    const keySet = buildKeySet(await loadSigningKeys(db, base.keyring.sealingKey, config.accessTokenTtl));
-    const provider = createProvider({
-      config,
-      store,
-      registry: base.registry,
-      records,
-      keySet,
-      cookieKeys: base.keyring.cookieKeys,
-      scopes: SCOPE_CATALOG.all,
-      findAccount: findAccount(db, records),
-      loadExistingGrant: loadExistingGrant(db, records),
+    // Tokens signed by a retired key stay verifiable until they expire.
+    const publishRetiredFor = config.accessTokenTtl + 60;
+    const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
+    const makeProvider = (keys: KeySet) =>
+      createProvider({
+        config,
+        store,
+        registry: base.registry,
+        records,
+        keySet: keys,
+        cookieKeys: base.keyring.cookieKeys,
+        scopes: SCOPE_CATALOG.all,
+        findAccount: findAccount(db, records),
+        loadExistingGrant: loadExistingGrant(db, records),
+        logger,
+      });
+    let keySet = buildKeySet(initialKeys);
+    let provider = makeProvider(keySet);
+    const keyReloader = startKeyReloader({
+      db,
+      sealingKey: base.keyring.sealingKey,
+      publishRetiredFor,
+      initial: initialKeys,
       logger,
+      onChange: (next) => {
+        keySet = next;
+        provider = makeProvider(next);
+      },
     });
+    closers.unshift(() => keyReloader.stop());
 
     let draining = false;
     const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
@@ -194,6 +214,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       keyVerifier,
       keys,
       flushKeyUsage: () => lastUsed.flush(),
+      reloadSigningKeys: () => keyReloader.reload(),
       startDraining: () => {
         draining = true;
       },

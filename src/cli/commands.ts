@@ -13,6 +13,7 @@ import { toKeyObject } from '../api-keys/object.js';
 import { SCOPE_VOCABULARY } from '../registry-services.js';
 import { cliInvalidationBus } from '../api-keys/cli-invalidation.js';
 import type { ApiKeyMode, ApiKeyType } from '../db/schema.js';
+import { listSigningKeys, rotateSigningKeys } from '../signing-keys/repository.js';
 
 export type Command =
   | { name: 'migrate' }
@@ -44,7 +45,9 @@ export type Command =
     }
   | { name: 'key.list'; org: string }
   | { name: 'key.rotate'; id: string; graceSeconds: number }
-  | { name: 'key.revoke'; id: string };
+  | { name: 'key.revoke'; id: string }
+  | { name: 'signing-key.rotate' }
+  | { name: 'signing-key.list' };
 
 export type CommandResult = Record<string, unknown>;
 
@@ -156,6 +159,24 @@ export async function runCommand(services: RegistryServices, command: Command): 
     }
     case 'key.revoke': {
       return { ...toKeyObject(await keysOf(services).revoke(await keyOwner(services, command.id), command.id)) };
+    }
+    case 'signing-key.rotate': {
+      const algs = [...new Set([services.config.accessTokenAlg, 'RS256' as const])];
+      const rotated = await rotateSigningKeys(db, services.keyring.sealingKey, algs, services.config.signingKeyPropagation);
+      return { rotated: rotated.map((k) => ({ kid: k.kid, alg: k.alg, signs_from: k.activeFrom.toISOString() })) };
+    }
+    case 'signing-key.list': {
+      const now = Date.now();
+      const keys = await listSigningKeys(db);
+      return {
+        data: keys.map((k) => ({
+          kid: k.kid,
+          alg: k.alg,
+          state: k.active_from.getTime() > now ? 'pending' : k.retired_at && k.retired_at.getTime() <= now ? 'retired' : 'active',
+          signs_from: k.active_from.toISOString(),
+          retired_at: k.retired_at?.toISOString() ?? null,
+        })),
+      };
     }
     case 'client.rotate-secret': {
       const { client, secret } = await rotateClientSecret(db, services.keyring.pepper, command.clientId, command.graceSeconds);

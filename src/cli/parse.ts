@@ -28,6 +28,9 @@ Commands:
   key list --org ID                        list an organization's keys (never the keys)
   key rotate KEY_ID [--grace SECONDS]      new key, same settings; the old one stops
   key revoke KEY_ID                        revoke at once, on every server
+  signing-key rotate                       publish new signing keys; they sign after
+                                           SIGNING_KEY_PROPAGATION seconds
+  signing-key list                         keys with their state and dates
 
 Options:
   --json    print the result as JSON
@@ -166,6 +169,12 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'key revoke':
       expectArgs(1);
       return { command: { name: 'key.revoke', id: rest[0]! }, json };
+    case 'signing-key rotate':
+      expectArgs(0);
+      return { command: { name: 'signing-key.rotate' }, json };
+    case 'signing-key list':
+      expectArgs(0);
+      return { command: { name: 'signing-key.list' }, json };
     default:
       throw new UsageError(`unknown command "${key}"; see keyward --help`);
   }

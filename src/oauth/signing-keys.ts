@@ -17,8 +17,21 @@ export interface KeySet {
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
+/** Which keys sign now: per algorithm, the newest active one that is not retired. */
+export function signingKids(keys: SigningKey[], now = new Date()): Set<string> {
+  const kids = new Set<string>();
+  const seen = new Set<string>();
+  for (const k of [...keys].sort((a, b) => b.activeFrom.getTime() - a.activeFrom.getTime())) {
+    if (seen.has(k.alg) || k.activeFrom > now || (k.retiredAt !== null && k.retiredAt <= now)) continue;
+    seen.add(k.alg);
+    kids.add(k.kid);
+  }
+  return kids;
+}
+
 export function buildKeySet(keys: SigningKey[], now = new Date()): KeySet {
-  const signing = (k: SigningKey) => k.activeFrom <= now && k.retiredAt === null;
+  const signers = signingKids(keys, now);
+  const signing = (k: SigningKey) => signers.has(k.kid);
   const ordered = [...keys.filter(signing), ...keys.filter((k) => !signing(k))];
   const providerKeys = ordered.map((k) =>
     signing(k) ? { ...k.privateJwk, kid: k.kid, alg: k.alg } : { ...k.privateJwk, kid: k.kid, alg: k.alg, key_ops: ['verify'] },

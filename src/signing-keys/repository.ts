@@ -27,8 +27,8 @@ export async function ensureSigningKeys(
     const active = await trx
       .selectFrom('signing_keys')
       .select('alg')
-      .where('retired_at', 'is', null)
-      .where('active_from', '<=', sql<Date>`now()`)
+      // Signing now, or about to (a rotation in propagation): either way the algorithm is covered.
+      .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', sql<Date>`now()`)]))
       .execute();
     const have = new Set(active.map((k) => k.alg));
     for (const alg of algs) {
@@ -46,6 +46,49 @@ export async function ensureSigningKeys(
         .execute();
     }
   });
+}
+
+/**
+ * Rotation: for each algorithm a new key, published now and signing from now + propagation;
+ * the keys it replaces stop signing at that moment and stay published until their tokens expire.
+ */
+export async function rotateSigningKeys(
+  db: Kysely<Database>,
+  sealingKey: Buffer,
+  algs: readonly SigningAlg[],
+  propagationSeconds: number,
+): Promise<Array<{ kid: string; alg: string; activeFrom: Date }>> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('keyward.signing_keys'))`.execute(trx);
+    const rotated: Array<{ kid: string; alg: string; activeFrom: Date }> = [];
+    for (const alg of algs) {
+      const key = await generateSigningKey(alg);
+      const row = await trx
+        .insertInto('signing_keys')
+        .values({
+          kid: key.kid,
+          alg,
+          public_jwk: JSON.stringify(key.publicJwk),
+          private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
+          active_from: sql<Date>`now() + make_interval(secs => ${propagationSeconds})`,
+        })
+        .returning(['kid', 'alg', 'active_from'])
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('signing_keys')
+        .set({ retired_at: row.active_from })
+        .where('alg', '=', alg)
+        .where('kid', '!=', row.kid)
+        .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', row.active_from)]))
+        .execute();
+      rotated.push({ kid: row.kid, alg: row.alg, activeFrom: row.active_from });
+    }
+    return rotated;
+  });
+}
+
+export async function listSigningKeys(db: Kysely<Database>) {
+  return db.selectFrom('signing_keys').select(['kid', 'alg', 'active_from', 'retired_at', 'created_at']).orderBy('created_at', 'desc').execute();
 }
 
 /** Keys to publish, newest active first per algorithm (oidc-provider signs with the first match). */

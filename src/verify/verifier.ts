@@ -29,6 +29,8 @@ export interface VerifierOptions {
   tokenCacheSize?: number;
   /** Accept only API keys of this mode. */
   keyMode?: 'live' | 'test';
+  /** Seconds between JWKS refetches on an unknown kid (default 30). */
+  jwksCooldown?: number;
   /** WWW-Authenticate realm (default "api"). */
   realm?: string;
   fetch?: typeof fetch;
@@ -92,7 +94,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function keySet(): Promise<JWTVerifyGetKey> {
     if (jwks) return jwks;
     const { jwks_uri } = await discover();
-    jwks = createRemoteJWKSet(new URL(jwks_uri), { cooldownDuration: JWKS_COOLDOWN_MS });
+    jwks = createRemoteJWKSet(new URL(jwks_uri), { cooldownDuration: options.jwksCooldown === undefined ? JWKS_COOLDOWN_MS : options.jwksCooldown * 1000 });
     return jwks;
   }
 
