@@ -29,6 +29,8 @@ export interface VerifierOptions {
   tokenCacheSize?: number;
   /** Accept only API keys of this mode. */
   keyMode?: 'live' | 'test';
+  /** The current time in milliseconds (default Date.now); lets tests and simulations move the clock. */
+  clock?: () => number;
   /** Seconds between JWKS refetches on an unknown kid (default 30). */
   jwksCooldown?: number;
   /** WWW-Authenticate realm (default "api"). */
@@ -71,6 +73,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const algorithms = (options.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => a !== 'none' && !a.startsWith('HS'));
   const clockTolerance = options.clockTolerance ?? 60;
   const keyTtlMs = (options.cacheTtl ?? 5) * 1000;
+  const now = options.clock ?? Date.now;
   const tokens = new ExpiringLru<Principal>(options.tokenCacheSize ?? 10_000);
   const keys = new ExpiringLru<Principal | VerificationError>(10_000);
   const fail = (error: ConstructorParameters<typeof VerificationError>[0], description: string) =>
@@ -99,7 +102,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function verifyJwt(token: string): Promise<Principal> {
-    const cached = tokens.get(token);
+    const cached = tokens.get(token, now());
     if (cached) return cached;
     let getKey: JWTVerifyGetKey;
     try {
@@ -115,6 +118,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         typ: 'at+jwt',
         algorithms,
         clockTolerance,
+        currentDate: new Date(now()),
         requiredClaims: ['exp', 'sub', 'client_id'],
       }));
     } catch (err) {
@@ -138,7 +142,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function introspectKey(key: string, ip: string | undefined): Promise<Principal> {
     if (!options.introspection) throw fail('invalid_api_key', 'this API does not accept API keys');
     const cacheKey = createHash('sha256').update(`${key}\n${ip ?? ''}`).digest('base64url');
-    const cached = keys.get(cacheKey);
+    const cached = keys.get(cacheKey, now());
     if (cached instanceof VerificationError) throw cached;
     if (cached) return cached;
     let answer: Record<string, unknown>;
@@ -164,7 +168,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (answer.active !== true || answer.token_type !== 'api_key' || typeof answer.organizationId !== 'string') {
       const refusal = fail('invalid_api_key', 'the API key is not valid');
-      keys.set(cacheKey, refusal, Date.now() + Math.min(keyTtlMs, 2000));
+      keys.set(cacheKey, refusal, now() + Math.min(keyTtlMs, 2000));
       throw refusal;
     }
     const principal: Principal = {
@@ -175,7 +179,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       keyId: String(answer.key_id),
     };
     const exp = typeof answer.exp === 'number' ? answer.exp * 1000 : Infinity;
-    keys.set(cacheKey, principal, Math.min(Date.now() + keyTtlMs, exp));
+    keys.set(cacheKey, principal, Math.min(now() + keyTtlMs, exp));
     return principal;
   }
 
