@@ -73,6 +73,9 @@ const schema = z.object({
   REFRESH_TOKEN_REUSE_INTERVAL: integer(0, 300).default(0),
   TRUST_PROXY: integer(0, 10).default(0),
   SIGNING_KEY_PROPAGATION: integer(0, 86_400).default(600),
+  SIGNING_KEY_ROTATION_DAYS: integer(0, 3650).default(0),
+  METRICS_PORT: integer(1, 65535).optional(),
+  ALLOW_INSECURE_ISSUER: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   API_KEY_TYPE_LABELS: labels(['secret', 'publishable', 'restricted']).prefault('secret=sk,publishable=pk,restricted=rk'),
@@ -122,6 +125,10 @@ export interface Config {
   trustProxy: number;
   /** Seconds a rotated-in signing key is published before it signs. */
   signingKeyPropagation: number;
+  /** Rotate signing keys automatically after this many days (0: only by `keyward signing-key rotate`). */
+  signingKeyRotationDays: number;
+  /** Serve /metrics on this port only (not on PORT). */
+  metricsPort: number | undefined;
   shutdownTimeout: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Plan name -> the product scopes an organization on it may grant. */
@@ -148,8 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid ${name}: ${issue.message}`);
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.KEYWARD_SECRET) {
-    throw new ConfigError('invalid KEYWARD_SECRET: required when NODE_ENV=production');
+  if (e.NODE_ENV === 'production') {
+    // Production never falls back to the embedded defaults or to a plain-http issuer.
+    const missing = (['KEYWARD_SECRET', 'DATABASE_URL', 'REDIS_URL'] as const).filter((name) => !e[name]);
+    if (missing.length > 0) throw new ConfigError(`missing ${missing.join(', ')}: required when NODE_ENV=production`);
+    if (!e.ISSUER.startsWith('https://') && e.ALLOW_INSECURE_ISSUER !== 'true') {
+      throw new ConfigError('invalid ISSUER: must be https when NODE_ENV=production (ALLOW_INSECURE_ISSUER=true for local tests)');
+    }
   }
   const resources = (e.RESOURCE_AUDIENCE ?? [e.ISSUER]) as [string, ...string[]];
   return {
@@ -169,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenReuseInterval: e.REFRESH_TOKEN_REUSE_INTERVAL,
     trustProxy: e.TRUST_PROXY,
     signingKeyPropagation: e.SIGNING_KEY_PROPAGATION,
+    signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
+    metricsPort: e.METRICS_PORT,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     plans: e.PLANS ?? DEFAULT_PLANS,

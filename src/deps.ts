@@ -9,7 +9,7 @@ import { buildRegistryServices, SCOPE_CATALOG, SCOPE_VOCABULARY, type RegistrySe
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
-import { ensureSigningKeys, loadSigningKeys } from './signing-keys/repository.js';
+import { ensureSigningKeys, loadSigningKeys, rotateSigningKeysIfDue } from './signing-keys/repository.js';
 import { startKeyReloader } from './signing-keys/reloader.js';
 import { buildKeySet, type KeySet } from './oauth/signing-keys.js';
 import { createProvider } from './oauth/provider.js';
@@ -27,6 +27,7 @@ import { managementOperations } from './management/operations.js';
 import { managementAuthenticator } from './management/authenticate.js';
 import { managementRouter } from './management/router.js';
 import { openApiDocument } from './management/openapi.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
 import { revocationEndpoint } from './oauth/revocation.js';
 import { userinfoEndpoint } from './oauth/userinfo.js';
@@ -34,6 +35,7 @@ import { accessTokenVerifier } from './oauth/access-token-verifier.js';
 import { OAUTH_ROUTES } from './oauth/routes.js';
 import { createApp } from './http/app.js';
 import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
+import { metricsEndpoint } from './metrics/endpoint.js';
 
 export interface Services extends RegistryServices {
   redis: Redis | Cluster | undefined;
@@ -43,6 +45,7 @@ export interface Services extends RegistryServices {
   keySet: () => KeySet;
   app: Koa;
   keyVerifier: ApiKeyVerifier;
+  metrics: Metrics;
   keys: KeyService;
   /** Re-reads the signing keys now (otherwise every 5 s). */
   reloadSigningKeys(): Promise<void>;
@@ -90,6 +93,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   try {
     const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisCluster) : undefined;
     if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
+    const metrics = createMetrics();
     const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
     const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);
     if (!redis) {
@@ -117,6 +121,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
         findAccount: findAccount(db, records),
         loadExistingGrant: loadExistingGrant(db, records),
         logger,
+        metrics,
       });
     let keySet = buildKeySet(initialKeys);
     let provider = makeProvider(keySet);
@@ -126,6 +131,12 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       publishRetiredFor,
       initial: initialKeys,
       logger,
+      ...(config.signingKeyRotationDays > 0
+        ? {
+            rotateIfDue: () =>
+              rotateSigningKeysIfDue(db, base.keyring.sealingKey, signingAlgs(config), config.signingKeyPropagation, config.signingKeyRotationDays),
+          }
+        : {}),
       onChange: (next) => {
         keySet = next;
         provider = makeProvider(next);
@@ -143,7 +154,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
 
     const lastUsed = lastUsedRecorder(db, logger);
     closers.unshift(() => lastUsed.close());
-    const keyVerifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch);
+    const keyVerifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified);
     const invalidate = (keyHash: string) => keyVerifier.invalidate(keyHash);
     const bus: InvalidationBus = redis
       ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, logger)
@@ -179,11 +190,14 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       logger,
       provider: currentProvider,
       trustProxy: config.trustProxy,
+      metrics,
       routers: [interactions, management],
       routes: [
         { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
         { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
         { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
+        // With METRICS_PORT set, /metrics is served on that port only (see main.ts).
+        ...(config.metricsPort ? [] : [{ method: 'GET' as const, path: '/metrics', handler: metricsEndpoint(metrics) }]),
         {
           method: 'POST',
           path: OAUTH_ROUTES.introspection,
@@ -212,6 +226,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       keySet: currentKeySet,
       app,
       keyVerifier,
+      metrics,
       keys,
       flushKeyUsage: () => lastUsed.flush(),
       reloadSigningKeys: () => keyReloader.reload(),

@@ -4,6 +4,7 @@ import { createLogger } from './logger.js';
 import { buildServices } from './deps.js';
 import { startServer } from './server.js';
 import { startControlSocket } from './control/server.js';
+import { startMetricsServer } from './metrics/endpoint.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const services = await buildServices(config, logger);
   const running = await startServer(services, config.port);
   const control = services.database.kind === 'pglite' ? await startControlSocket(services) : undefined;
+  const metricsServer = config.metricsPort ? await startMetricsServer(services.metrics, config.metricsPort) : undefined;
   logger.info(
     {
       issuer: config.issuer,
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     void (async () => {
       await control?.close();
+      metricsServer?.close();
       await running.stop();
       logger.info('stopped');
       process.exit(0);

@@ -2,7 +2,10 @@
 // temporarily_unavailable with Retry-After: fail closed, never a grant, never a 500.
 export class StorageUnavailableError extends Error {
   override name = 'StorageUnavailableError';
-  constructor(store: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly store: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${store} is unavailable`, options);
   }
 }

@@ -66,3 +66,22 @@ describe('signing-key rotation', () => {
     await expect(verifier.verify({ headers: { authorization: `Bearer ${fresh}` } })).resolves.toMatchObject({ subject: svc.clientId });
   });
 });
+
+describe('automatic rotation (SIGNING_KEY_ROTATION_DAYS)', () => {
+  it('rotates once when the newest key is older than the period', async () => {
+    const auto = await startTestServer({ external: false, env: { SIGNING_KEY_ROTATION_DAYS: '30', SIGNING_KEY_PROPAGATION: '0' } });
+    try {
+      const { db } = auto.services.database;
+      const count = async () => (await db.selectFrom('signing_keys').select('kid').execute()).length;
+      const before = await count();
+      await auto.services.reloadSigningKeys();
+      expect(await count()).toBe(before); // fresh keys: nothing due
+      await db.updateTable('signing_keys').set({ created_at: new Date(Date.now() - 31 * 86_400_000) } as never).execute();
+      await auto.services.reloadSigningKeys();
+      await auto.services.reloadSigningKeys();
+      expect(await count()).toBe(before * 2); // one new key per algorithm, once
+    } finally {
+      await auto.stop();
+    }
+  });
+});

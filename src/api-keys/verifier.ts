@@ -42,6 +42,7 @@ export class ApiKeyVerifier {
     private readonly pepper: Buffer,
     private readonly labels: KeyLabels,
     private readonly onUse: (keyId: string) => void,
+    private readonly onResult: (result: 'valid' | RefusalReason) => void = () => {},
   ) {}
 
   hash(key: string): string {
@@ -74,6 +75,12 @@ export class ApiKeyVerifier {
   }
 
   async verify(candidate: string, context: VerifyContext = {}): Promise<KeyVerification> {
+    const result = await this.check(candidate, context);
+    this.onResult(result.ok ? 'valid' : result.reason);
+    return result;
+  }
+
+  private async check(candidate: string, context: VerifyContext): Promise<KeyVerification> {
     if (!parseApiKey(candidate, this.labels).ok) return { ok: false, code: 'invalid_api_key', reason: 'malformed' };
     const { record, admits } = await this.lookup(this.hash(candidate));
     if (!record) return { ok: false, code: 'invalid_api_key', reason: 'unknown' };

@@ -5,7 +5,10 @@ import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
 import { KeywardError, toHttp } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { randomUUID } from 'node:crypto';
 import { OAUTH_DISCOVERY_PATH, OPENID_DISCOVERY_PATH } from '../oauth/routes.js';
+import { routeLabel, type Metrics } from '../metrics/metrics.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export type Handler = (ctx: Context) => unknown;
 
@@ -22,6 +25,7 @@ export interface AppDeps {
   /** Routers with path parameters (the interaction pages), tried after the exact routes. */
   routers: Router[];
   trustProxy: number;
+  metrics: Metrics;
 }
 
 function securityHeaders(ctx: Context): void {
@@ -29,11 +33,12 @@ function securityHeaders(ctx: Context): void {
   ctx.set('referrer-policy', 'no-referrer');
 }
 
-function handleErrors(logger: Logger) {
+function handleErrors(logger: Logger, metrics: Metrics) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
+      if (err instanceof StorageUnavailableError) metrics.storeError(err.store);
       const { status, body, headers } = toHttp(err);
       if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
       ctx.status = status;
@@ -44,16 +49,23 @@ function handleErrors(logger: Logger) {
   };
 }
 
-function logRequests(logger: Logger) {
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function logRequests(logger: Logger, metrics: Metrics) {
   return async (ctx: Context, next: Next) => {
     const started = performance.now();
+    // A caller's X-Request-Id is kept (if sane) so logs join up across services.
+    const incoming = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.set('x-request-id', requestId);
+    const path = ctx.path;
     // Logged once the response is written, whether Koa or oidc-provider wrote it. Only the
-    // path: query strings can carry codes and state.
+    // path: query strings can carry codes and state; never headers, cookies or bodies.
     ctx.res.once('finish', () => {
-      logger.info(
-        { method: ctx.method, path: ctx.path, status: ctx.res.statusCode, ms: Math.round(performance.now() - started) },
-        'request',
-      );
+      const seconds = (performance.now() - started) / 1000;
+      const status = ctx.res.statusCode;
+      metrics.observeRequest({ route: routeLabel(path), method: ctx.method, status }, seconds);
+      logger.info({ reqId: requestId, method: ctx.method, path, status, ms: Math.round(seconds * 1000) }, 'request');
     });
     await next();
   };
@@ -85,12 +97,12 @@ export function createApp(deps: AppDeps): Koa {
     table.set(route.path, byMethod);
   }
 
-  app.use(logRequests(deps.logger));
+  app.use(logRequests(deps.logger, deps.metrics));
   app.use(async (ctx, next) => {
     securityHeaders(ctx);
     await next();
   });
-  app.use(handleErrors(deps.logger));
+  app.use(handleErrors(deps.logger, deps.metrics));
   app.use(async (ctx, next) => {
     const byMethod = table.get(ctx.path);
     if (!byMethod) return next();

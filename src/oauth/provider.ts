@@ -13,6 +13,7 @@ import { renderErrorPage } from './error-page.js';
 import { OAUTH_ROUTES, interactionPath } from './routes.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import { toHttp } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -25,6 +26,7 @@ export interface ProviderDeps {
   findAccount: Configuration['findAccount'];
   loadExistingGrant: Configuration['loadExistingGrant'];
   logger: Logger;
+  metrics: Metrics;
 }
 
 const OWN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
@@ -144,10 +146,17 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     if (err instanceof StorageUnavailableError) {
       ctx.state.storageUnavailable = true;
+      deps.metrics.storeError(err.store);
       deps.logger.warn({ store: err.message, route: ctx.oidc?.route }, 'request failed: store unavailable');
       return;
     }
     deps.logger.error({ err: { name: err.name, message: err.message }, route: ctx.oidc?.route }, 'oidc-provider server_error');
+  });
+  provider.on('access_token.issued', (token: { gty?: string }) => deps.metrics.tokenIssued(token.gty?.split(' ').pop() ?? 'unknown'));
+  provider.on('client_credentials.issued', () => deps.metrics.tokenIssued('client_credentials'));
+  provider.on('grant.error', (_ctx: KoaContextWithOIDC, err: { error_detail?: string }) => {
+    if (err.error_detail === 'refresh token already used') deps.metrics.grantSourceReused('refresh_token');
+    else if (err.error_detail === 'authorization code already consumed') deps.metrics.grantSourceReused('authorization_code');
   });
   // oidc-provider answers any failure with 500 server_error; a store outage is 503 (fail closed).
   provider.use(async (ctx, next) => {

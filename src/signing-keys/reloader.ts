@@ -32,9 +32,12 @@ export function startKeyReloader(deps: {
   onChange: (keySet: KeySet) => void;
   logger: Logger;
   intervalMs?: number;
+  /** Rotates first when the newest key is older than its period (SIGNING_KEY_ROTATION_DAYS). */
+  rotateIfDue?: () => Promise<boolean>;
 }): KeyReloader {
   let current = fingerprint(deps.initial, new Date());
   const reload = async () => {
+    if (deps.rotateIfDue && (await deps.rotateIfDue())) deps.logger.info('signing keys rotated automatically');
     const keys = await loadSigningKeys(deps.db, deps.sealingKey, deps.publishRetiredFor);
     const now = new Date();
     const next = fingerprint(keys, now);

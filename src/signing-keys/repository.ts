@@ -60,30 +60,64 @@ export async function rotateSigningKeys(
 ): Promise<Array<{ kid: string; alg: string; activeFrom: Date }>> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('keyward.signing_keys'))`.execute(trx);
-    const rotated: Array<{ kid: string; alg: string; activeFrom: Date }> = [];
-    for (const alg of algs) {
-      const key = await generateSigningKey(alg);
-      const row = await trx
-        .insertInto('signing_keys')
-        .values({
-          kid: key.kid,
-          alg,
-          public_jwk: JSON.stringify(key.publicJwk),
-          private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
-          active_from: sql<Date>`now() + make_interval(secs => ${propagationSeconds})`,
-        })
-        .returning(['kid', 'alg', 'active_from'])
-        .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('signing_keys')
-        .set({ retired_at: row.active_from })
-        .where('alg', '=', alg)
-        .where('kid', '!=', row.kid)
-        .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', row.active_from)]))
-        .execute();
-      rotated.push({ kid: row.kid, alg: row.alg, activeFrom: row.active_from });
-    }
-    return rotated;
+    return insertRotation(trx, sealingKey, algs, propagationSeconds);
+  });
+}
+
+/** The rotation itself; the caller holds the signing-keys lock inside a transaction. */
+async function insertRotation(
+  trx: Kysely<Database>,
+  sealingKey: Buffer,
+  algs: readonly SigningAlg[],
+  propagationSeconds: number,
+): Promise<Array<{ kid: string; alg: string; activeFrom: Date }>> {
+  const rotated: Array<{ kid: string; alg: string; activeFrom: Date }> = [];
+  for (const alg of algs) {
+    const key = await generateSigningKey(alg);
+    const row = await trx
+      .insertInto('signing_keys')
+      .values({
+        kid: key.kid,
+        alg,
+        public_jwk: JSON.stringify(key.publicJwk),
+        private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
+        active_from: sql<Date>`now() + make_interval(secs => ${propagationSeconds})`,
+      })
+      .returning(['kid', 'alg', 'active_from'])
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('signing_keys')
+      .set({ retired_at: row.active_from })
+      .where('alg', '=', alg)
+      .where('kid', '!=', row.kid)
+      .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', row.active_from)]))
+      .execute();
+    rotated.push({ kid: row.kid, alg: row.alg, activeFrom: row.active_from });
+  }
+  return rotated;
+}
+
+/**
+ * Automatic rotation (SIGNING_KEY_ROTATION_DAYS): rotates when the newest key is older than
+ * the period. The check runs again under the lock, so replicas polling together rotate once.
+ */
+export async function rotateSigningKeysIfDue(
+  db: Kysely<Database>,
+  sealingKey: Buffer,
+  algs: readonly SigningAlg[],
+  propagationSeconds: number,
+  maxAgeDays: number,
+): Promise<boolean> {
+  const newest = () =>
+    db.selectFrom('signing_keys').select((eb) => eb.fn.max('created_at').as('at')).executeTakeFirst();
+  const due = (at: Date | null | undefined) => !at || at.getTime() < Date.now() - maxAgeDays * 86_400_000;
+  if (!due((await newest())?.at)) return false;
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('keyward.signing_keys'))`.execute(trx);
+    const latest = await trx.selectFrom('signing_keys').select((eb) => eb.fn.max('created_at').as('at')).executeTakeFirst();
+    if (!due(latest?.at)) return false;
+    await insertRotation(trx, sealingKey, algs, propagationSeconds);
+    return true;
   });
 }
 

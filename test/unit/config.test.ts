@@ -45,7 +45,10 @@ describe('loadConfig', () => {
     [{ REFRESH_TOKEN_REUSE_INTERVAL: '-1' }, 'invalid REFRESH_TOKEN_REUSE_INTERVAL'],
     [{ RESOURCE_AUDIENCE: 'not a url' }, 'invalid RESOURCE_AUDIENCE'],
     [{ LOG_LEVEL: 'loud' }, 'invalid LOG_LEVEL'],
-    [{ NODE_ENV: 'production' }, 'invalid KEYWARD_SECRET: required when NODE_ENV=production'],
+    [{ NODE_ENV: 'production' }, 'missing KEYWARD_SECRET, DATABASE_URL, REDIS_URL: required when NODE_ENV=production'],
+    [{ NODE_ENV: 'production', KEYWARD_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://x/y' }, 'missing REDIS_URL'],
+    [{ NODE_ENV: 'production', KEYWARD_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x' }, 'invalid ISSUER: must be https'],
+    [{ METRICS_PORT: '0' }, 'invalid METRICS_PORT'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -54,6 +57,12 @@ describe('loadConfig', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('accepts a production configuration, and a plain-http issuer only when explicitly allowed', () => {
+    const base = { NODE_ENV: 'production', KEYWARD_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://x/y', REDIS_URL: 'redis://x' };
+    expect(loadConfig({ ...base, ISSUER: 'https://auth.example.com' }).env).toBe('production');
+    expect(loadConfig({ ...base, ISSUER: 'http://127.0.0.1:3000', ALLOW_INSECURE_ISSUER: 'true' }).issuer).toBe('http://127.0.0.1:3000');
   });
 
   it('strips a trailing slash from the issuer so it matches tokens byte for byte', () => {

@@ -1,0 +1,58 @@
+// Prometheus metrics (prom-client), on a registry of Keyward's own: what operators alert on.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
+  tokenIssued(grant: string): void;
+  apiKeyVerified(result: string): void;
+  grantSourceReused(kind: 'refresh_token' | 'authorization_code'): void;
+  storeError(store: string): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and its percentiles).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const requests = new Counter({ name: 'keyward_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'keyward_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status.',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const tokens = new Counter({ name: 'keyward_tokens_issued_total', help: 'Access tokens issued, by grant type.', labelNames: ['grant'], registers: [registry] });
+  const keys = new Counter({ name: 'keyward_api_key_verifications_total', help: 'API key verifications, by result.', labelNames: ['result'], registers: [registry] });
+  const reuse = new Counter({ name: 'keyward_grant_source_reuse_total', help: 'Refresh tokens or codes presented again after use (the grant was revoked).', labelNames: ['kind'], registers: [registry] });
+  const storeErrors = new Counter({ name: 'keyward_store_errors_total', help: 'Requests that failed because Postgres or Redis did not answer.', labelNames: ['store'], registers: [registry] });
+  return {
+    registry,
+    observeRequest(labels, seconds) {
+      const l = { route: labels.route, method: labels.method, status: String(labels.status) };
+      requests.inc(l);
+      latency.observe(l, seconds);
+    },
+    tokenIssued: (grant) => tokens.inc({ grant }),
+    apiKeyVerified: (result) => keys.inc({ result }),
+    grantSourceReused: (kind) => reuse.inc({ kind }),
+    storeError: (store) => storeErrors.inc({ store }),
+  };
+}
+
+const FIXED = new Set([
+  '/oauth2/token', '/oauth2/authorize', '/oauth2/jwks', '/oauth2/introspect', '/oauth2/revoke', '/oauth2/userinfo',
+  '/oauth2/par', '/oauth2/logout', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server',
+  '/healthz', '/readyz', '/metrics', '/assets/keyward.css', '/v1/openapi.json',
+]);
+
+/** A bounded route label: ids in paths become placeholders, unknown paths one bucket. */
+export function routeLabel(path: string): string {
+  if (FIXED.has(path)) return path;
+  if (path.startsWith('/oauth2/authorize/')) return '/oauth2/authorize/:uid';
+  const interaction = /^\/interaction\/[^/]+(\/(login|organization|confirm|abort))?$/.exec(path);
+  if (interaction) return `/interaction/:uid${interaction[1] ?? ''}`;
+  const v1 = /^\/v1\/(api-keys|oauth-clients|members)(\/[^/]+)?(\/(revoke|rotate|rotate-secret))?$/.exec(path);
+  if (v1) return `/v1/${v1[1]}${v1[2] ? '/:id' : ''}${v1[3] ?? ''}`;
+  return 'other';
+}
