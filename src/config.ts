@@ -104,6 +104,9 @@ const schema = z.object({
     .optional(),
 });
 
+/** Every environment variable Keyward reads (the deployment manifests are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;

@@ -1,10 +1,6 @@
 // `npm start` / `node dist/main.js`: load the configuration, build, serve, drain on SIGTERM.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { buildServices } from './deps.js';
-import { startServer } from './server.js';
-import { startControlSocket } from './control/server.js';
-import { startMetricsServer } from './metrics/endpoint.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +14,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Loaded after the configuration is known good, so a bad setting prints one line and nothing
+  // else (oidc-provider prints a runtime notice when it loads on Node 20).
+  const [{ buildServices }, { startServer }, { startControlSocket }, { startMetricsServer }] = await Promise.all([
+    import('./deps.js'),
+    import('./server.js'),
+    import('./control/server.js'),
+    import('./metrics/endpoint.js'),
+  ]);
   const services = await buildServices(config, logger);
   const running = await startServer(services, config.port);
   const control = services.database.kind === 'pglite' ? await startControlSocket(services) : undefined;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { json, runCli } from './helpers/process.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server.js';
 import { basic, postForm } from './helpers/oauth-flow.js';
 
 let env: Record<string, string>;
@@ -13,7 +13,7 @@ beforeAll(async () => {
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: server.services.config.redisKeyPrefix,
-    KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    KEYWARD_SECRET: TEST_SECRET,
   };
 });
 afterAll(() => server.stop());

@@ -36,6 +36,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** Every server on the shared test database must use this secret: it seals the signing keys. */
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createNetServer();
@@ -63,7 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: 'test',
     PORT: String(port),
     ISSUER: `http://127.0.0.1:${port}`,
-    KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    KEYWARD_SECRET: TEST_SECRET,
     DATA_DIR: dataDir,
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'info',

@@ -2,6 +2,7 @@
 import { connect } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnServer } from '../helpers/process.js';
+import { TEST_SECRET } from '../helpers/server.js';
 
 describe('graceful shutdown', () => {
   it('drains an in-flight request, then exits 0', async () => {
@@ -9,7 +10,7 @@ describe('graceful shutdown', () => {
       DATABASE_URL: inject('databaseUrl'),
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: 'kwtest:shutdown:',
-      KEYWARD_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+      KEYWARD_SECRET: TEST_SECRET,
     });
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
