@@ -149,7 +149,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     if (redis) probes.redis = () => redis.ping();
     const currentProvider = () => provider;
     const currentKeySet = () => keySet;
-    const verifyAccessToken = accessTokenVerifier(config.issuer, currentKeySet, records);
+    const verifyAccessToken = accessTokenVerifier(config.issuer, currentKeySet, records, async (clientId) => (await base.registry.find(clientId)) !== undefined);
     const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
 
     const lastUsed = lastUsedRecorder(db, logger);

@@ -1,6 +1,8 @@
 // Verifies Keyward's own JWT access tokens: signature against the published keys only, an
 // allow-listed algorithm, `typ: at+jwt` (so an ID token never passes), the issuer, expiry, and
-// that the token's record still exists (its grant lives and it was not revoked).
+// then its standing: a user token's record must still exist (its grant lives, it was not
+// revoked); a client-credentials token (sub = client_id) must not be revoked and its client
+// must still be registered.
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { IssuedAccessToken, ProtocolRecords } from './protocol-records.js';
 import type { KeySet } from './signing-keys.js';
@@ -14,7 +16,12 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken | undefined>;
 
-export function accessTokenVerifier(issuer: string, keySet: () => KeySet, records: ProtocolRecords): AccessTokenVerifier {
+export function accessTokenVerifier(
+  issuer: string,
+  keySet: () => KeySet,
+  records: ProtocolRecords,
+  clientExists: (clientId: string) => Promise<boolean>,
+): AccessTokenVerifier {
   return async (token) => {
     if (token.length > 8192 || !JWT_SHAPE.test(token)) return undefined;
     const keys = keySet();
@@ -30,8 +37,15 @@ export function accessTokenVerifier(issuer: string, keySet: () => KeySet, record
       return undefined;
     }
     const clientId = String(payload.client_id);
-    const issued = await records.issuedAccessToken(payload.jti!);
+    const verified = payload as VerifiedAccessToken['payload'];
+    if (payload.sub === clientId) {
+      if (typeof payload.organizationId !== 'string') return undefined;
+      const [revoked, exists] = await Promise.all([records.revokedAccessTokens.isRevoked(verified.jti), clientExists(clientId)]);
+      if (revoked || !exists) return undefined;
+      return { payload: verified, issued: { clientId, organizationId: payload.organizationId } };
+    }
+    const issued = await records.issuedAccessToken(verified.jti);
     if (!issued || issued.clientId !== clientId) return undefined;
-    return { payload: payload as VerifiedAccessToken['payload'], issued };
+    return { payload: verified, issued };
   };
 }

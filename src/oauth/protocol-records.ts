@@ -6,6 +6,8 @@
 //  - IssuedAccessToken: one per JWT access token, keyed by jti. oidc-provider does not store
 //    JWT access tokens at all, so this is what lets introspection say whether a JWT's grant
 //    still lives and lets /oauth2/revoke revoke a single JWT.
+//  - RevokedAccessToken: a client-credentials JWT revoked before its expiry (those are not
+//    filed as issued), kept until the token would have expired.
 //  - AppGrant: the grant a user gave an app for one organization, keyed by
 //    user|client|organization, so a later authorization for the same three reuses it.
 //  - InteractionOrganization: the organization picked during one consent interaction.
@@ -17,12 +19,18 @@ export interface IssuedAccessToken {
   organizationId: string;
 }
 
+export interface RevokedAccessTokenRecords {
+  isRevoked(jti: string): Promise<boolean>;
+  revoke(jti: string, ttlSeconds: number): Promise<void>;
+}
+
 export interface ProtocolRecords {
   organizationOfGrant(grantId: string): Promise<string | undefined>;
   recordGrantOrganization(grantId: string, organizationId: string, ttlSeconds: number): Promise<void>;
   issuedAccessToken(jti: string): Promise<IssuedAccessToken | undefined>;
   recordIssuedAccessToken(jti: string, token: IssuedAccessToken, ttlSeconds: number): Promise<void>;
   forgetIssuedAccessToken(jti: string): Promise<void>;
+  revokedAccessTokens: RevokedAccessTokenRecords;
   appGrant(accountId: string, clientId: string, organizationId: string): Promise<string | undefined>;
   recordAppGrant(accountId: string, clientId: string, organizationId: string, grantId: string, ttlSeconds: number): Promise<void>;
   chosenOrganization(interactionUid: string): Promise<string | undefined>;
@@ -34,6 +42,7 @@ export interface ProtocolRecords {
 export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   const grantOrganizations = store.forModel('GrantOrganization');
   const issued = store.forModel('IssuedAccessToken');
+  const revoked = store.forModel('RevokedAccessToken');
   const grants = store.forModel('Grant');
   const appGrants = store.forModel('AppGrant');
   const interactionOrganizations = store.forModel('InteractionOrganization');
@@ -60,6 +69,14 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
     },
     async forgetIssuedAccessToken(jti) {
       await issued.destroy(jti);
+    },
+    revokedAccessTokens: {
+      async isRevoked(jti) {
+        return (await revoked.find(jti)) !== undefined;
+      },
+      async revoke(jti, ttlSeconds) {
+        await revoked.upsert(jti, { jti }, Math.max(1, ttlSeconds));
+      },
     },
     async appGrant(accountId, clientId, organizationId) {
       const found = await appGrants.find(appGrantKey(accountId, clientId, organizationId));

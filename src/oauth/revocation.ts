@@ -35,7 +35,8 @@ export function revocationEndpoint(deps: {
     const accessToken = await deps.verifyAccessToken(token);
     if (accessToken) {
       if (accessToken.payload.client_id !== caller.client_id) throw notYours();
-      await deps.records.forgetIssuedAccessToken(accessToken.payload.jti);
+      if (accessToken.issued.grantId) await deps.records.forgetIssuedAccessToken(accessToken.payload.jti);
+      else await deps.records.revokedAccessTokens.revoke(accessToken.payload.jti, accessToken.payload.exp - Math.floor(Date.now() / 1000));
       return;
     }
     if (looksLikeJwt(token)) return;

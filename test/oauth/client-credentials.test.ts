@@ -132,6 +132,26 @@ describe('client_credentials', () => {
     expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
   });
 
+  it('introspects a client-credentials token as active until it is revoked, or its client is gone', async () => {
+    const auth = { authorization: basic(client.clientId, client.clientSecret) };
+    const at = String((await token({ scope: 'invoices:read' }, auth)).body.access_token);
+    const introspect = () => postForm(server, '/oauth2/introspect', { token: at }, auth);
+    expect((await introspect()).body).toMatchObject({ active: true, client_id: client.clientId, sub: client.clientId, organizationId: org, scope: 'invoices:read' });
+    expect((await postForm(server, '/oauth2/revoke', { token: at }, auth)).status).toBe(200);
+    expect((await introspect()).body).toEqual({ active: false });
+    // A new token of the same client is unaffected.
+    const fresh = String((await token({}, auth)).body.access_token);
+    expect((await postForm(server, '/oauth2/introspect', { token: fresh }, auth)).body).toMatchObject({ active: true });
+
+    const doomed = await server.createClient({ org, grants: ['client_credentials'] });
+    const doomedAuth = { authorization: basic(doomed.clientId, doomed.clientSecret) };
+    const orphan = String((await token({}, doomedAuth)).body.access_token);
+    await server.services.database.db.deleteFrom('oauth_clients').where('client_id', '=', doomed.clientId).execute();
+    server.services.registry.invalidate(doomed.clientId);
+    const rs = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
+    expect((await postForm(server, '/oauth2/introspect', { token: orphan }, { authorization: basic(rs.clientId, rs.clientSecret) })).body).toEqual({ active: false });
+  });
+
   it('reads clients from the in-process cache, not the database, on repeat requests', async () => {
     const auth = { authorization: basic(client.clientId, client.clientSecret) };
     await token({}, auth);
