@@ -11,6 +11,8 @@ import { SqlAdapter } from './sql.js';
 export interface ProtocolStore {
   kind: 'redis' | 'sql';
   forModel(model: string): Adapter;
+  /** False while the connection is known to be down: a check without a round trip. */
+  available(): boolean;
 }
 
 const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
@@ -36,9 +38,14 @@ function guarded(adapter: Adapter, store: string): Adapter {
 }
 
 export function redisProtocolStore(redis: Redis | Cluster, prefix: string, policy: ConsumptionPolicy): ProtocolStore {
-  return { kind: 'redis', forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis') };
+  return {
+    kind: 'redis',
+    forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis'),
+    available: () => redis.status === 'ready',
+  };
 }
 
 export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy): ProtocolStore {
-  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database') };
+  // The database is asked on every path that needs it; an outage surfaces there.
+  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database'), available: () => true };
 }

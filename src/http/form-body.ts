@@ -3,6 +3,7 @@
 // once (RFC 6749 §3.1: parameters MUST NOT be included more than once).
 import type { Context } from 'koa';
 import { KeywardError } from '../errors.js';
+import { readBoundedBody } from './bounded-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -10,17 +11,8 @@ export async function readFormBody(ctx: Context): Promise<Map<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new KeywardError('invalid_request', 'the body must be application/x-www-form-urlencoded');
   }
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
   const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+  for (const [name, value] of new URLSearchParams(await readBoundedBody(ctx, MAX_BODY_BYTES))) {
     if (params.has(name)) throw new KeywardError('invalid_request', `parameter ${name} is repeated`, name);
     params.set(name, value);
   }

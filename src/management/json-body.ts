@@ -3,21 +3,9 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { KeywardError } from '../errors.js';
+import { readBoundedBody } from '../http/bounded-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
-
-async function readText(ctx: Context): Promise<string> {
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new KeywardError('payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function schemaError(error: z.ZodError): KeywardError {
   const issue = error.issues[0]!;
@@ -29,7 +17,7 @@ export function schemaError(error: z.ZodError): KeywardError {
 }
 
 export async function readJson<T extends z.ZodType>(ctx: Context, schema: T): Promise<z.infer<T>> {
-  const text = await readText(ctx);
+  const text = await readBoundedBody(ctx, MAX_BODY_BYTES);
   let value: unknown = {};
   if (text.trim() !== '') {
     if (!ctx.is('application/json')) throw new KeywardError('unsupported_media_type', 'the body must be application/json');

@@ -84,7 +84,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         }
       },
     },
-    extraTokenClaims: extraTokenClaims(registry, records),
+    extraTokenClaims: extraTokenClaims(registry, records, store),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

@@ -6,8 +6,10 @@
 import { errors, type KoaContextWithOIDC, type AccessToken, type ClientCredentials } from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ProtocolRecords } from './protocol-records.js';
+import type { ProtocolStore } from '../adapters/protocol-store.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 
-export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords) {
+export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords, store: ProtocolStore) {
   return async (_ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => {
     const { clientId, jti } = token;
     if (!clientId || !jti) throw new TypeError('access token without client or jti');
@@ -16,6 +18,9 @@ export function extraTokenClaims(registry: ClientRegistry, records: ProtocolReco
     if (grantId) {
       organizationId = await records.organizationOfGrant(grantId);
     } else {
+      // Nothing is written for these tokens, but one that could not be revoked is not issued
+      // while the store is away either: fail closed, as every other grant does.
+      if (!store.available()) throw new StorageUnavailableError(store.kind === 'redis' ? 'redis' : 'database');
       // Client credentials act for the organization that owns the client.
       organizationId = (await registry.find(clientId))?.organization_id;
     }

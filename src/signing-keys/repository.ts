@@ -13,6 +13,22 @@ export interface SigningKey {
   retiredAt: Date | null;
 }
 
+/** Generates a key, seals its private part and stores it, signing `delaySeconds` from now. */
+async function insertNewKey(trx: Kysely<Database>, sealingKey: Buffer, alg: SigningAlg, delaySeconds: number) {
+  const key = await generateSigningKey(alg);
+  return trx
+    .insertInto('signing_keys')
+    .values({
+      kid: key.kid,
+      alg,
+      public_jwk: JSON.stringify(key.publicJwk),
+      private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
+      active_from: sql<Date>`now() + make_interval(secs => ${delaySeconds})`,
+    })
+    .returning(['kid', 'alg', 'active_from'])
+    .executeTakeFirstOrThrow();
+}
+
 /**
  * Makes sure every algorithm Keyward signs with has an active key, generating the missing ones.
  * An advisory lock makes replicas that start together agree on one key per algorithm.
@@ -33,17 +49,7 @@ export async function ensureSigningKeys(
     const have = new Set(active.map((k) => k.alg));
     for (const alg of algs) {
       if (have.has(alg)) continue;
-      const key = await generateSigningKey(alg);
-      await trx
-        .insertInto('signing_keys')
-        .values({
-          kid: key.kid,
-          alg,
-          public_jwk: JSON.stringify(key.publicJwk),
-          private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
-          active_from: new Date(),
-        })
-        .execute();
+      await insertNewKey(trx, sealingKey, alg, 0);
     }
   });
 }
@@ -73,18 +79,7 @@ async function insertRotation(
 ): Promise<Array<{ kid: string; alg: string; activeFrom: Date }>> {
   const rotated: Array<{ kid: string; alg: string; activeFrom: Date }> = [];
   for (const alg of algs) {
-    const key = await generateSigningKey(alg);
-    const row = await trx
-      .insertInto('signing_keys')
-      .values({
-        kid: key.kid,
-        alg,
-        public_jwk: JSON.stringify(key.publicJwk),
-        private_jwk_sealed: seal(sealingKey, JSON.stringify(key.privateJwk), key.kid),
-        active_from: sql<Date>`now() + make_interval(secs => ${propagationSeconds})`,
-      })
-      .returning(['kid', 'alg', 'active_from'])
-      .executeTakeFirstOrThrow();
+    const row = await insertNewKey(trx, sealingKey, alg, propagationSeconds);
     await trx
       .updateTable('signing_keys')
       .set({ retired_at: row.active_from })
