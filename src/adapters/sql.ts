@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { assertConsumedOnce, reportedConsumed, type ConsumptionPolicy } from './consumption.js';
+import { storable } from '../db/storable.js';
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 
@@ -31,6 +32,7 @@ export class SqlAdapter implements Adapter {
   }
 
   private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    if (!storable(value)) return undefined;
     const row = await this.db
       .selectFrom('oidc_payloads')
       .select(['payload', 'consumed_at'])
@@ -57,6 +59,7 @@ export class SqlAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
+    if (!storable(id)) return assertConsumedOnce(this.model, 'missing', this.policy);
     // The conditional UPDATE is the compare-and-set: under concurrency Postgres re-checks
     // `consumed_at is null` after waiting for the row, so exactly one caller wins.
     const won = await this.db
@@ -79,10 +82,12 @@ export class SqlAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (!storable(id)) return;
     await this.db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!storable(grantId)) return;
     await this.db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
   }
 }

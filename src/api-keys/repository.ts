@@ -3,6 +3,7 @@ import type { ApiKeyMode, ApiKeyType, ApiKeysTable, Database } from '../db/schem
 import { randomId } from '../crypto/random.js';
 import { hashCredential } from '../crypto/keyring.js';
 import { generateApiKey, type KeyLabels } from './format.js';
+import { storable } from '../db/storable.js';
 
 export type ApiKeyRecord = Selectable<ApiKeysTable>;
 
@@ -54,6 +55,7 @@ export async function findApiKeyByHash(db: Kysely<Database>, hash: string): Prom
 
 /** Scoped to the organization: another organization's key reads as absent. */
 export async function findApiKey(db: Kysely<Database>, organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
+  if (!storable(id)) return undefined;
   return db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
 }
 
@@ -70,6 +72,7 @@ export async function listApiKeys(
 
 /** Idempotent: an already revoked key keeps its first revocation time. */
 export async function revokeApiKey(db: Kysely<Database>, organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
+  if (!storable(id)) return undefined;
   await db
     .updateTable('api_keys')
     .set({ revoked_at: sql<Date>`now()` })
@@ -125,5 +128,6 @@ export async function touchApiKeys(db: Kysely<Database>, usage: Map<string, Date
 
 /** Operator lookup (CLI): any organization. */
 export async function findApiKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyRecord | undefined> {
+  if (!storable(id)) return undefined;
   return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
 }

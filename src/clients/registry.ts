@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.js';
 import { findClient, type ClientRecord } from './repository.js';
 import { clientSecretMatches } from './secret.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
+import { storable } from '../db/storable.js';
 
 const CACHE_TTL_MS = 10_000;
 // Misses expire sooner, so a client registered on another replica is usable almost at once.
@@ -25,6 +26,7 @@ export class ClientRegistry {
   ) {}
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
+    if (!storable(clientId)) return undefined;
     const now = Date.now();
     const hit = this.cache.get(clientId);
     if (hit && hit.expires > now) return hit.record;

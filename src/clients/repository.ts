@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, OAuthClientsTable } from '../db/schema.js';
 import { KeywardError } from '../errors.js';
 import { randomId } from '../crypto/random.js';
+import { storable } from '../db/storable.js';
 import { findOrganization } from '../organizations/repository.js';
 import { generateClientSecret, hashClientSecret } from './secret.js';
 import { validateGrantTypes, validateRedirectUri, validateScope } from './validate.js';
@@ -85,6 +86,7 @@ export async function createClient(
 }
 
 export async function findClient(db: Kysely<Database>, clientId: string): Promise<ClientRecord | undefined> {
+  if (!storable(clientId)) return undefined;
   return db.selectFrom('oauth_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, OrganizationsTable } from '../db/schema.js';
 import { randomId } from '../crypto/random.js';
+import { storable } from '../db/storable.js';
 
 export type Organization = Selectable<OrganizationsTable>;
 
@@ -16,5 +17,6 @@ export async function createOrganization(
 }
 
 export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | undefined> {
+  if (!storable(id)) return undefined;
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, Role, UsersTable } from '../db/schema.js';
 import { KeywardError } from '../errors.js';
 import { randomId } from '../crypto/random.js';
+import { storable } from '../db/storable.js';
 import { findOrganization } from '../organizations/repository.js';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.js';
 
@@ -42,6 +43,7 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
 }
 
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
+  if (!storable(email)) return undefined;
   return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
@@ -87,6 +89,7 @@ export async function membershipOf(db: Kysely<Database>, userId: string, organiz
 }
 
 export async function removeMembership(db: Kysely<Database>, userId: string, organizationId: string): Promise<boolean> {
+  if (!storable(userId)) return false;
   const result = await db
     .deleteFrom('memberships')
     .where('user_id', '=', userId)

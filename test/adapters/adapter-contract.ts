@@ -78,6 +78,13 @@ export function adapterContract(name: string, makeStore: (policy: { refreshToken
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     });
 
+    it('treats an id no store can hold (NUL) as absent, not as an outage', async () => {
+      const adapter = store.forModel('RefreshToken');
+      expect(await adapter.find('a\u0000b')).toBeUndefined();
+      await expect(adapter.consume('a\u0000b')).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(adapter.destroy('a\u0000b')).resolves.toBeUndefined();
+    });
+
     it('refuses to consume what does not exist', async () => {
       await expect(store.forModel('RefreshToken').consume(id())).rejects.toMatchObject({ error: 'invalid_grant' });
     });

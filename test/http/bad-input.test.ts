@@ -33,6 +33,10 @@ const cases = (client: { clientId: string; clientSecret: string }): Case[] => [
   ['an unknown path', '/nope', { method: 'GET' }],
   ['an authorize request for an unknown client', '/oauth2/authorize?client_id=nope&response_type=code&scope=invoices:read', { method: 'GET' }],
   ['an authorize request with a hostile state', `/oauth2/authorize?client_id=${'x'}&state=${encodeURIComponent('<script>alert(1)</script>')}`, { method: 'GET' }],
+  // Found by fuzzing: a NUL byte reached a Postgres lookup and read as an outage (503).
+  ['a client_id with a NUL byte at authorize', '/oauth2/authorize?client_id=%00&response_type=code&scope=invoices:read', { method: 'GET' }],
+  ['a client id with a NUL byte in Basic auth', '/oauth2/token', { method: 'POST', headers: { ...form, authorization: `Basic ${Buffer.from('a\u0000b:secret').toString('base64')}` }, body: 'grant_type=client_credentials' }],
+  ['a client_id with a NUL byte at introspection', '/oauth2/introspect', { method: 'POST', headers: form, body: 'token=x&client_id=a%00b&client_secret=s' }],
   ['a JWKS request with a body', '/oauth2/jwks', { method: 'POST', headers: form, body: 'x=1' }],
 ];
 
