@@ -40,6 +40,31 @@ const form = fc.dictionary(fc.constantFrom('grant_type', 'client_id', 'client_se
 
 const STACK = /\n\s+at .+[(:]\d+:\d+|node_modules\//;
 
+describe('fuzzing X-Forwarded-For behind a trusted proxy', () => {
+  it('never fails on a hostile forwarded address, and never lets it pass an allowlist', async () => {
+    const proxied = await startTestServer({ env: { TRUST_PROXY: '2' } });
+    try {
+      const org = await proxied.createOrg();
+      const { key } = await proxied.services.keys.create({ organizationId: org, id: 'fuzz', scopes: 'operator' }, { name: 'k', scopes: ['api-keys:read'], ipAllowlist: ['198.51.100.7'] });
+      const hop = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('', 'unknown', '198.51.100.7:80', '[::1]', '198.51.100.7 ', '0x7f.1', '999.1.1.1', '198.51.100.007'), fc.string({ maxLength: 40 }).filter((v) => /^[\x20-\x7e]*$/.test(v)));
+      await fc.assert(
+        fc.asyncProperty(fc.array(hop, { minLength: 1, maxLength: 5 }), async (hops) => {
+          const res = await fetch(`${proxied.url}/v1/api-keys`, { headers: { 'x-api-key': key, 'x-forwarded-for': hops.join(', ') } });
+          await res.arrayBuffer();
+          expect(res.status).toBeLessThan(500);
+          // Two trusted hops: the client is the first of the last two entries. Only an entry
+          // exactly equal to the allowed address in that place may pass.
+          const considered = hops.join(', ').split(',').map((h) => h.trim()).slice(-2);
+          if (res.status === 200) expect(considered[0]).toBe('198.51.100.7');
+        }),
+        { numRuns: 500 },
+      );
+    } finally {
+      await proxied.stop();
+    }
+  }, 120_000);
+});
+
 describe('fuzzing the endpoints', () => {
   it('answers every hostile request without a 5xx or a stack trace', async () => {
     const before = process.memoryUsage().heapUsed;

@@ -236,6 +236,26 @@ describe('organization picker and consent', () => {
   });
 });
 
+describe('redirect status after form posts (checklist A6)', () => {
+  it('answers login and consent posts with 303, never 307', async () => {
+    const user = await server.createUser([pro]);
+    const session = new BrowserSession(server);
+    const { html } = await startLogin(session);
+    const afterLogin = await session.post(formAction(html, 'login')!, { csrf: csrfOf(html), email: user.email, password: user.password });
+    expect(afterLogin.status).toBe(303);
+    let res = afterLogin;
+    while (res.status === 303 && new URL(res.headers.get('location')!, server.url).origin === new URL(server.url).origin) {
+      res = await session.get(res.headers.get('location')!);
+    }
+    const consent = await res.text();
+    const afterConsent = await session.post(formAction(consent, 'confirm')!, { csrf: csrfOf(consent) });
+    expect(afterConsent.status).toBe(303);
+    const final = await session.get(afterConsent.headers.get('location')!);
+    expect(final.status).toBe(303);
+    expect(final.headers.get('location')).toMatch(/^https:\/\/app\.example\/cb\?code=/);
+  });
+});
+
 describe('forms and error pages', () => {
   async function atConsent() {
     const user = await server.createUser([pro]);
