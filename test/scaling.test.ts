@@ -100,6 +100,42 @@ describe('three replicas, round-robin, no stickiness', () => {
     expect(refreshed.status).toBe(200);
   }, 60_000);
 
+  it('loses no request when a replica is terminated under load (a load balancer retries refused connections)', async () => {
+    const org = String((await runCommand(registry, { name: 'org.create', orgName: 'Load', plan: 'pro' })).id);
+    const svc = await runCommand(registry, { name: 'client.create', org, clientName: 'svc', grants: ['client_credentials'], redirectUris: [], isPublic: false, introspect: false });
+    const auth = basic(String(svc.client_id), String(svc.client_secret));
+    const alive = new Set(servers.map((s) => s.url));
+    let turn = 0;
+    let ok = 0;
+    let failed = 0;
+    const request = async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const urls = [...alive];
+        const url = urls[turn++ % urls.length]!;
+        try {
+          const res = await fetch(`${url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth, connection: 'close' }, body: 'grant_type=client_credentials' });
+          await res.arrayBuffer();
+          if (res.status === 200) ok++;
+          else failed++;
+          return;
+        } catch {
+          alive.delete(url); // what a load balancer's health check does: stop routing there
+        }
+      }
+      failed++;
+    };
+    const until = Date.now() + 3000;
+    const load = Array.from({ length: 8 }, async () => {
+      while (Date.now() < until) await request();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const victim = servers.pop()!;
+    expect(await victim.stop()).toBe(0); // SIGTERM, as Kubernetes sends: drain, then exit
+    await Promise.all(load);
+    expect(ok).toBeGreaterThan(100);
+    expect(failed / (ok + failed)).toBeLessThanOrEqual(0.001);
+  }, 30_000);
+
   it('a key revoked through one replica is refused by the others within one second', async () => {
     const org = String((await runCommand(registry, { name: 'org.create', orgName: 'Keys', plan: 'pro' })).id);
     const admin = await runCommand(registry, { name: 'key.create', org, keyName: 'admin', scope: 'api-keys:*', ips: [] });

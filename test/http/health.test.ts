@@ -50,4 +50,31 @@ describe('health', () => {
     const again = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) });
     expect(again.status).toBe(200);
   });
+
+  it('under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
+    const auth = { authorization: basic(client.clientId, client.clientSecret) };
+    const statuses: Array<{ at: number; status: number; token: boolean }> = [];
+    let stoppedAt = Infinity;
+    let restartedAt = Infinity;
+    const until = Date.now() + 4000;
+    const load = Array.from({ length: 6 }, async () => {
+      while (Date.now() < until) {
+        const res = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, auth);
+        statuses.push({ at: Date.now(), status: res.status, token: typeof res.body.access_token === 'string' });
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    redis.stop();
+    stoppedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await redis.start();
+    restartedAt = Date.now();
+    await Promise.all(load);
+    expect(statuses.every((s) => s.status === 200 || s.status === 503)).toBe(true);
+    // Once the outage is known (a moment after the stop), no token is issued until Redis is back.
+    const during = statuses.filter((s) => s.at > stoppedAt + 300 && s.at < restartedAt);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.every((s) => s.status === 503 && !s.token)).toBe(true);
+    expect(statuses.filter((s) => s.at > restartedAt + 1000).some((s) => s.status === 200)).toBe(true);
+  }, 30_000);
 });
