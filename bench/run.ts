@@ -17,6 +17,7 @@ import { buildRegistryServices } from '../src/registry-services.js';
 import { runCommand, type Command } from '../src/cli/commands.js';
 import { sendControlCommand } from '../src/control/client.js';
 import { benchVerifyJwt } from './verify.js';
+import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -101,26 +102,12 @@ async function main() {
   const prefix = `kwbench:${randomBytes(4).toString('hex')}:`;
   const env: Record<string, string> = { NODE_ENV: 'test', PORT: String(port), ISSUER: issuer, KEYWARD_SECRET: SECRET, DATA_DIR: dataDir, LOG_LEVEL: 'warn', BENCH_PROCESSES: String(processes) };
   if (external) {
-    const db = `keyward_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${db}`);
-    await admin.end();
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${db}`;
-    Object.assign(env, { DATABASE_URL: url.toString(), REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix });
+    const scratch = await createScratchDatabase(ADMIN_URL, 'bench');
+    Object.assign(env, { DATABASE_URL: scratch.url, REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix });
     cleanups.push(async () => {
-      const client = new pg.Client({ connectionString: ADMIN_URL });
-      await client.connect();
-      await client.query(`drop database if exists ${db} with (force)`);
-      await client.end();
+      await scratch.drop();
       const redis = new Redis(REDIS);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
     });
   } else {

@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildRegistryServices } from '../src/registry-services.js';
 import { runCommand } from '../src/cli/commands.js';
+import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
 
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 600) || 600;
@@ -32,15 +32,9 @@ const port = await new Promise<number>((resolve) => {
   });
 });
 const issuer = `http://127.0.0.1:${port}`;
-const db = `keyward_soak_${randomBytes(4).toString('hex')}`;
 const prefix = `kwsoak:${randomBytes(4).toString('hex')}:`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`create database ${db}`);
-await admin.end();
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${db}`;
-const env = { NODE_ENV: 'test', PORT: String(port), ISSUER: issuer, KEYWARD_SECRET: 'soak-secret-soak-secret-soak-secret-0123456', DATABASE_URL: dbUrl.toString(), REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
+const scratch = await createScratchDatabase(ADMIN_URL, 'soak');
+const env = { NODE_ENV: 'test', PORT: String(port), ISSUER: issuer, KEYWARD_SECRET: 'soak-secret-soak-secret-soak-secret-0123456', DATABASE_URL: scratch.url, REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
 const server = spawn(process.execPath, ['--import', 'tsx', 'bench/keyward-process.ts'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'inherit' });
 const redis = new Redis(REDIS);
 let failed = false;
@@ -151,16 +145,8 @@ try {
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length) await redis.del(...batch);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(redis, prefix);
   redis.disconnect();
-  const cleanup = new pg.Client({ connectionString: ADMIN_URL });
-  await cleanup.connect();
-  await cleanup.query(`drop database if exists ${db} with (force)`);
-  await cleanup.end();
+  await scratch.drop();
 }
 process.exitCode = failed ? 1 : 0;
