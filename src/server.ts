@@ -3,6 +3,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from './deps.js';
+import type Provider from 'oidc-provider';
+import { observeRequest } from './http/request-observer.js';
+import { isProviderPath } from './oauth/routes.js';
+
+// One composed request handler per provider instance (a signing-key change swaps the provider).
+const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+function handlerOf(provider: Provider): ReturnType<Provider['callback']> {
+  let handler = handlers.get(provider);
+  if (!handler) {
+    handler = provider.callback();
+    handlers.set(provider, handler);
+  }
+  return handler;
+}
 
 export interface RunningServer {
   server: Server;
@@ -17,7 +31,11 @@ export async function startServer(services: Services, port: number, host?: strin
   const server = createServer((req, res) => {
     // Ask keep-alive clients to reconnect elsewhere once draining.
     if (draining) res.setHeader('connection', 'close');
-    void handle(req, res);
+    observeRequest(req, res, services.logger, services.metrics);
+    // oidc-provider's own routes skip the outer Koa app: a second context per request cost
+    // the token endpoint a fifth of its throughput (docs/benchmarks.md).
+    if (isProviderPath(req.url)) void handlerOf(services.provider())(req, res);
+    else void handle(req, res);
   });
   server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;

@@ -1,13 +1,14 @@
-// The one Koa app: ops endpoints, Keyward's own OAuth endpoints, then oidc-provider for the
-// rest of /oauth2 and /.well-known. Errors from Keyward's code are mapped by toHttp().
+// The Koa app of Keyward's own routes: ops endpoints, Keyward's own OAuth endpoints, the
+// interaction pages and the management API. Requests for oidc-provider's routes (and both
+// discovery documents, which it serves itself) go straight to the provider (server.ts).
+// Errors from Keyward's code are mapped by toHttp(). Request ids, logs, metrics and baseline
+// headers are added around both (http/request-observer.ts).
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
 import { KeywardError, toHttp } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { randomUUID } from 'node:crypto';
-import { OAUTH_DISCOVERY_PATH, OPENID_DISCOVERY_PATH } from '../oauth/routes.js';
-import { routeLabel, type Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export type Handler = (ctx: Context) => unknown;
@@ -28,11 +29,6 @@ export interface AppDeps {
   metrics: Metrics;
 }
 
-function securityHeaders(ctx: Context): void {
-  ctx.set('x-content-type-options', 'nosniff');
-  ctx.set('referrer-policy', 'no-referrer');
-}
-
 function handleErrors(logger: Logger, metrics: Metrics) {
   return async (ctx: Context, next: Next) => {
     try {
@@ -47,39 +43,6 @@ function handleErrors(logger: Logger, metrics: Metrics) {
       ctx.body = body;
     }
   };
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function logRequests(logger: Logger, metrics: Metrics) {
-  return async (ctx: Context, next: Next) => {
-    const started = performance.now();
-    // A caller's X-Request-Id is kept (if sane) so logs join up across services.
-    const incoming = ctx.get('x-request-id');
-    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.set('x-request-id', requestId);
-    const path = ctx.path;
-    // Logged once the response is written, whether Koa or oidc-provider wrote it. Only the
-    // path: query strings can carry codes and state; never headers, cookies or bodies.
-    ctx.res.once('finish', () => {
-      const seconds = (performance.now() - started) / 1000;
-      const status = ctx.res.statusCode;
-      metrics.observeRequest({ route: routeLabel(path), method: ctx.method, status }, seconds);
-      logger.info({ reqId: requestId, method: ctx.method, path, status, ms: Math.round(seconds * 1000) }, 'request');
-    });
-    await next();
-  };
-}
-
-// One composed request handler per provider instance (a signing-key change swaps the provider).
-const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
-function handlerOf(provider: Provider): ReturnType<Provider['callback']> {
-  let handler = handlers.get(provider);
-  if (!handler) {
-    handler = provider.callback();
-    handlers.set(provider, handler);
-  }
-  return handler;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -97,11 +60,6 @@ export function createApp(deps: AppDeps): Koa {
     table.set(route.path, byMethod);
   }
 
-  app.use(logRequests(deps.logger, deps.metrics));
-  app.use(async (ctx, next) => {
-    securityHeaders(ctx);
-    await next();
-  });
   app.use(handleErrors(deps.logger, deps.metrics));
   app.use(async (ctx, next) => {
     const byMethod = table.get(ctx.path);
@@ -114,13 +72,8 @@ export function createApp(deps: AppDeps): Koa {
     await handler(ctx);
   });
   for (const router of deps.routers) app.use(router.routes()).use(router.allowedMethods());
-  app.use(async (ctx) => {
-    if (ctx.path === OAUTH_DISCOVERY_PATH) ctx.path = OPENID_DISCOVERY_PATH; // RFC 8414 §3: same metadata
-    const mine = ctx.path.startsWith('/oauth2/') || ctx.path === OPENID_DISCOVERY_PATH;
-    if (!mine) throw new KeywardError('not_found', 'no such endpoint');
-    // oidc-provider is a Koa app of its own: hand it the raw request.
-    ctx.respond = false;
-    await handlerOf(deps.provider())(ctx.req, ctx.res);
+  app.use(() => {
+    throw new KeywardError('not_found', 'no such endpoint');
   });
   return app;
 }

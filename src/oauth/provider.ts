@@ -142,6 +142,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy > 0;
+  provider.maxIpsCount = config.trustProxy;
   installClientSecretCheck(provider, registry);
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     if (err instanceof StorageUnavailableError) {

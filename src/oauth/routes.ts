@@ -18,3 +18,12 @@ export const OAUTH_DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
 export function interactionPath(uid: string): string {
   return `/interaction/${uid}`;
 }
+
+const KEYWARD_SERVED = new Set<string>([OAUTH_ROUTES.introspection, OAUTH_ROUTES.revocation, OAUTH_ROUTES.userinfo]);
+
+/** Paths oidc-provider answers itself (discovery documents included). */
+export function isProviderPath(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0]!;
+  if (path === OPENID_DISCOVERY_PATH || path === OAUTH_DISCOVERY_PATH) return true;
+  return path.startsWith('/oauth2/') && !KEYWARD_SERVED.has(path);
+}
