@@ -1,6 +1,6 @@
 // Composition root: everything is built here, once, and handed down as plain arguments.
 import { Cluster, Redis } from 'ioredis';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config, SigningAlg } from './config.js';
@@ -28,6 +28,7 @@ import { managementAuthenticator } from './management/authenticate.js';
 import { managementRouter } from './management/router.js';
 import { openApiDocument } from './management/openapi.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import type { Database as Schema } from './db/schema.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from './oauth/introspection.js';
 import { revocationEndpoint } from './oauth/revocation.js';
 import { userinfoEndpoint } from './oauth/userinfo.js';
@@ -86,99 +87,122 @@ function signingAlgs(config: Config): SigningAlg[] {
   return [...new Set<SigningAlg>([config.accessTokenAlg, 'RS256'])];
 }
 
+type Closer = () => Promise<unknown> | void;
+
+/** Protocol state: Redis when configured, the registry database otherwise. */
+async function buildProtocolState(config: Config, db: Kysely<Schema>, logger: Logger, closers: Closer[]) {
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisCluster) : undefined;
+  if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
+  const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
+  const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);
+  if (!redis) {
+    const sweep = setInterval(() => {
+      sweepExpiredPayloads(db).catch((err: unknown) => logger.warn({ err }, 'sweeping expired protocol state failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweep.unref();
+    closers.unshift(() => clearInterval(sweep));
+  }
+  return { redis, store, records: protocolRecords(store) };
+}
+
+/** Signing keys from Postgres and the oidc-provider built on them, rebuilt when they change. */
+async function startProvider(
+  config: Config,
+  base: RegistryServices,
+  state: { store: ProtocolStore; records: ProtocolRecords },
+  metrics: Metrics,
+  closers: Closer[],
+) {
+  const { db } = base.database;
+  await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config));
+  // Tokens signed by a retired key stay verifiable until they expire.
+  const publishRetiredFor = config.accessTokenTtl + 60;
+  const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
+  const makeProvider = (keys: KeySet) =>
+    createProvider({
+      config,
+      store: state.store,
+      registry: base.registry,
+      records: state.records,
+      keySet: keys,
+      cookieKeys: base.keyring.cookieKeys,
+      scopes: SCOPE_CATALOG.all,
+      findAccount: findAccount(db, state.records),
+      loadExistingGrant: loadExistingGrant(db, state.records),
+      logger: base.logger,
+      metrics,
+    });
+  let keySet = buildKeySet(initialKeys);
+  let provider = makeProvider(keySet);
+  const reloader = startKeyReloader({
+    db,
+    sealingKey: base.keyring.sealingKey,
+    publishRetiredFor,
+    initial: initialKeys,
+    logger: base.logger,
+    ...(config.signingKeyRotationDays > 0
+      ? {
+          rotateIfDue: () =>
+            rotateSigningKeysIfDue(db, base.keyring.sealingKey, signingAlgs(config), config.signingKeyPropagation, config.signingKeyRotationDays),
+        }
+      : {}),
+    onChange: (next) => {
+      keySet = next;
+      provider = makeProvider(next);
+    },
+  });
+  closers.unshift(() => reloader.stop());
+  return { provider: () => provider, keySet: () => keySet, reload: () => reloader.reload() };
+}
+
+/** API keys: verification with its cache, cross-replica invalidation, usage and the rules. */
+async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
+  const { db } = base.database;
+  const lastUsed = lastUsedRecorder(db, base.logger);
+  closers.unshift(() => lastUsed.close());
+  const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified);
+  const invalidate = (keyHash: string) => verifier.invalidate(keyHash);
+  const bus: InvalidationBus = redis
+    ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, base.logger)
+    : localInvalidationBus(invalidate);
+  closers.unshift(() => bus.close());
+  const keys = keyService({
+    db,
+    material: { pepper: base.keyring.pepper, labels: config.apiKeyLabels },
+    plans: config.plans,
+    vocabulary: SCOPE_VOCABULARY,
+    publicScopes: config.publicScopes,
+    bus: () => bus,
+  });
+  return { verifier, keys, flushUsage: () => lastUsed.flush() };
+}
+
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
   const base = await buildRegistryServices(config, logger);
   const { db } = base.database;
-  const closers: Array<() => Promise<unknown> | void> = [base.close];
+  const closers: Closer[] = [base.close];
   try {
-    const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisCluster) : undefined;
-    if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
     const metrics = createMetrics();
-    const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
-    const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);
-    if (!redis) {
-      const sweep = setInterval(() => {
-        sweepExpiredPayloads(db).catch((err: unknown) => logger.warn({ err }, 'sweeping expired protocol state failed'));
-      }, SWEEP_INTERVAL_MS);
-      sweep.unref();
-      closers.unshift(() => clearInterval(sweep));
-    }
-    const records = protocolRecords(store);
-
-    await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config));
-    // Tokens signed by a retired key stay verifiable until they expire.
-    const publishRetiredFor = config.accessTokenTtl + 60;
-    const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
-    const makeProvider = (keys: KeySet) =>
-      createProvider({
-        config,
-        store,
-        registry: base.registry,
-        records,
-        keySet: keys,
-        cookieKeys: base.keyring.cookieKeys,
-        scopes: SCOPE_CATALOG.all,
-        findAccount: findAccount(db, records),
-        loadExistingGrant: loadExistingGrant(db, records),
-        logger,
-        metrics,
-      });
-    let keySet = buildKeySet(initialKeys);
-    let provider = makeProvider(keySet);
-    const keyReloader = startKeyReloader({
-      db,
-      sealingKey: base.keyring.sealingKey,
-      publishRetiredFor,
-      initial: initialKeys,
-      logger,
-      ...(config.signingKeyRotationDays > 0
-        ? {
-            rotateIfDue: () =>
-              rotateSigningKeysIfDue(db, base.keyring.sealingKey, signingAlgs(config), config.signingKeyPropagation, config.signingKeyRotationDays),
-          }
-        : {}),
-      onChange: (next) => {
-        keySet = next;
-        provider = makeProvider(next);
-      },
-    });
-    closers.unshift(() => keyReloader.stop());
+    const { redis, store, records } = await buildProtocolState(config, db, logger, closers);
+    const oauth = await startProvider(config, base, { store, records }, metrics, closers);
+    const apiKeys = await buildApiKeys(config, base, redis, metrics, closers);
+    const verifyAccessToken = accessTokenVerifier(config.issuer, oauth.keySet, records, async (clientId) => (await base.registry.find(clientId)) !== undefined);
+    const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
 
     let draining = false;
     const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
     if (redis) probes.redis = () => redis.ping();
-    const currentProvider = () => provider;
-    const currentKeySet = () => keySet;
-    const verifyAccessToken = accessTokenVerifier(config.issuer, currentKeySet, records, async (clientId) => (await base.registry.find(clientId)) !== undefined);
-    const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
-
-    const lastUsed = lastUsedRecorder(db, logger);
-    closers.unshift(() => lastUsed.close());
-    const keyVerifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified);
-    const invalidate = (keyHash: string) => keyVerifier.invalidate(keyHash);
-    const bus: InvalidationBus = redis
-      ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, logger)
-      : localInvalidationBus(invalidate);
-    closers.unshift(() => bus.close());
-    const keys = keyService({
-      db,
-      material: { pepper: base.keyring.pepper, labels: config.apiKeyLabels },
-      plans: config.plans,
-      vocabulary: SCOPE_VOCABULARY,
-      publicScopes: config.publicScopes,
-      bus: () => bus,
-    });
-    const operations = managementOperations({ config, db, keys, registry: base.registry, pepper: base.keyring.pepper, catalog: SCOPE_CATALOG });
+    const operations = managementOperations({ config, db, keys: apiKeys.keys, registry: base.registry, pepper: base.keyring.pepper, catalog: SCOPE_CATALOG });
     const management = managementRouter(
       operations,
-      managementAuthenticator({ db, keys: keyVerifier, accessTokens: verifyAccessToken, limiter }),
+      managementAuthenticator({ db, keys: apiKeys.verifier, accessTokens: verifyAccessToken, limiter }),
       openApiDocument(operations, config.issuer),
       logger,
     );
     const interactions = interactionRoutes({
       config,
       db,
-      provider: currentProvider,
+      provider: oauth.provider,
       registry: base.registry,
       records,
       limiter,
@@ -188,7 +212,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     });
     const app = createApp({
       logger,
-      provider: currentProvider,
+      provider: oauth.provider,
       trustProxy: config.trustProxy,
       metrics,
       routers: [interactions, management],
@@ -203,14 +227,14 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
           path: OAUTH_ROUTES.introspection,
           handler: introspectionEndpoint(base.registry, [
             jwtAccessTokenIntrospector(verifyAccessToken),
-            refreshTokenIntrospector(currentProvider, records),
-            apiKeyIntrospector(keyVerifier),
+            refreshTokenIntrospector(oauth.provider, records),
+            apiKeyIntrospector(apiKeys.verifier),
           ]),
         },
         {
           method: 'POST',
           path: OAUTH_ROUTES.revocation,
-          handler: revocationEndpoint({ registry: base.registry, provider: currentProvider, verifyAccessToken, records }),
+          handler: revocationEndpoint({ registry: base.registry, provider: oauth.provider, verifyAccessToken, records }),
         },
         { method: 'GET', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
         { method: 'POST', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
@@ -222,14 +246,14 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       redis,
       store,
       records,
-      provider: currentProvider,
-      keySet: currentKeySet,
+      provider: oauth.provider,
+      keySet: oauth.keySet,
       app,
-      keyVerifier,
+      keyVerifier: apiKeys.verifier,
       metrics,
-      keys,
-      flushKeyUsage: () => lastUsed.flush(),
-      reloadSigningKeys: () => keyReloader.reload(),
+      keys: apiKeys.keys,
+      flushKeyUsage: apiKeys.flushUsage,
+      reloadSigningKeys: oauth.reload,
       startDraining: () => {
         draining = true;
       },
