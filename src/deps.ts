@@ -197,7 +197,6 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       operations,
       managementAuthenticator({ db, keys: apiKeys.verifier, accessTokens: verifyAccessToken, limiter }),
       openApiDocument(operations, config.issuer),
-      logger,
     );
     const interactions = interactionRoutes({
       config,

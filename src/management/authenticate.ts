@@ -8,7 +8,7 @@ import { KeywardError } from '../errors.js';
 import { presentedCredential } from '../http/credentials.js';
 import type { ApiKeyVerifier } from '../api-keys/verifier.js';
 import type { Actor } from '../api-keys/service.js';
-import type { AccessTokenVerifier } from '../oauth/access-token-verifier.js';
+import { JWT_SHAPE, type AccessTokenVerifier } from '../oauth/access-token-verifier.js';
 import type { Limit, RateLimiter } from '../rate-limit/limiter.js';
 import { recordAudit } from '../audit/record.js';
 
@@ -18,7 +18,6 @@ const FAILURES_PER_IP = 60;
 const FAILURES_PER_PREFIX = 30;
 const WINDOW_SECONDS = 60;
 const AUDIT_EVERY_MS = 60_000;
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export function managementAuthenticator(deps: {
   db: Kysely<Database>;

@@ -1,10 +1,9 @@
 // Mounts the management operations under /v1: authenticate, check the scope, validate the
-// body, run, answer JSON. Errors take the product's one shape (toHttp).
+// body, run, answer JSON. Errors take the product's one shape (toHttp, in http/app.ts).
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { KeywardError, toHttp } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { KeywardError } from '../errors.js';
 import { scopeGrants } from '../scopes/scope.js';
 import type { Authenticate } from './authenticate.js';
 import { readJson, schemaError } from './json-body.js';
@@ -21,18 +20,13 @@ function koaPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-export function managementRouter(operations: Operation[], authenticate: Authenticate, openapi: object, logger: Logger): Router {
+export function managementRouter(operations: Operation[], authenticate: Authenticate, openapi: object): Router {
   const router = new Router();
 
+  // Errors are mapped by the app's one handler (http/app.ts), which also counts store outages.
   router.use(async (ctx, next) => {
     try {
       await next();
-    } catch (err) {
-      const { status, body, headers } = toHttp(err);
-      if (status >= 500) logger.error({ err, path: ctx.path }, 'management request failed');
-      ctx.status = status;
-      ctx.set(headers);
-      ctx.body = body;
     } finally {
       ctx.set('cache-control', 'no-store');
     }

@@ -12,7 +12,8 @@ export interface VerifiedAccessToken {
   issued: IssuedAccessToken;
 }
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Three base64url segments: what a signed JWT looks like before any parsing. */
+export const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken | undefined>;
 
