@@ -35,6 +35,8 @@ import { userinfoEndpoint } from './oauth/userinfo.js';
 import { accessTokenVerifier } from './oauth/access-token-verifier.js';
 import { OAUTH_ROUTES } from './oauth/routes.js';
 import { createApp } from './http/app.js';
+import { failureReporter } from './http/failure.js';
+import { plainRouter, type PlainRouter } from './http/plain-endpoints.js';
 import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
 import { metricsEndpoint } from './metrics/endpoint.js';
 
@@ -45,6 +47,8 @@ export interface Services extends RegistryServices {
   provider: () => Provider;
   keySet: () => KeySet;
   app: Koa;
+  /** Introspection and revocation, answered without Koa (http/plain-endpoints.ts). */
+  plain: PlainRouter;
   keyVerifier: ApiKeyVerifier;
   metrics: Metrics;
   keys: KeyService;
@@ -160,10 +164,11 @@ async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis
   const { db } = base.database;
   const lastUsed = lastUsedRecorder(db, base.logger);
   closers.unshift(() => lastUsed.close());
-  const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified);
+  // The verifier asks the bus (made next, around the verifier) whether it hears revocations.
+  const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified, () => bus.listening());
   const invalidate = (keyHash: string) => verifier.invalidate(keyHash);
   const bus: InvalidationBus = redis
-    ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, base.logger)
+    ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, () => verifier.forgetAll(), base.logger)
     : localInvalidationBus(invalidate);
   closers.unshift(() => bus.close());
   const keys = keyService({
@@ -209,11 +214,11 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       pepper: base.keyring.pepper,
       logger,
     });
+    const reportFailure = failureReporter(logger, metrics);
     const app = createApp({
-      logger,
+      reportFailure,
       provider: oauth.provider,
       trustProxy: config.trustProxy,
-      metrics,
       routers: [interactions, management],
       routes: [
         { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
@@ -221,24 +226,23 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
         { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
         // With METRICS_PORT set, /metrics is served on that port only (see main.ts).
         ...(config.metricsPort ? [] : [{ method: 'GET' as const, path: '/metrics', handler: metricsEndpoint(metrics) }]),
-        {
-          method: 'POST',
-          path: OAUTH_ROUTES.introspection,
-          handler: introspectionEndpoint(base.registry, [
-            jwtAccessTokenIntrospector(verifyAccessToken),
-            refreshTokenIntrospector(oauth.provider, records),
-            apiKeyIntrospector(apiKeys.verifier),
-          ]),
-        },
-        {
-          method: 'POST',
-          path: OAUTH_ROUTES.revocation,
-          handler: revocationEndpoint({ registry: base.registry, provider: oauth.provider, verifyAccessToken, records }),
-        },
         { method: 'GET', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
         { method: 'POST', path: OAUTH_ROUTES.userinfo, handler: userinfoEndpoint(db, verifyAccessToken) },
       ],
     });
+
+    const plain = plainRouter(
+      {
+        [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
+          jwtAccessTokenIntrospector(verifyAccessToken),
+          apiKeyIntrospector(apiKeys.verifier),
+          // Last: its shape (any base64url string) also covers the others'.
+          refreshTokenIntrospector(oauth.provider, records),
+        ]),
+        [OAUTH_ROUTES.revocation]: revocationEndpoint({ registry: base.registry, provider: oauth.provider, verifyAccessToken, records }),
+      },
+      reportFailure,
+    );
 
     return {
       ...base,
@@ -248,6 +252,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       provider: oauth.provider,
       keySet: oauth.keySet,
       app,
+      plain,
       keyVerifier: apiKeys.verifier,
       metrics,
       keys: apiKeys.keys,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from './deps.js';
 import type Provider from 'oidc-provider';
 import { observeRequest } from './http/request-observer.js';
-import { isProviderPath } from './oauth/routes.js';
+import { isProviderPath, pathOf } from './oauth/routes.js';
 
 // One composed request handler per provider instance (a signing-key change swaps the provider).
 const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
@@ -31,11 +31,13 @@ export async function startServer(services: Services, port: number, host?: strin
   const server = createServer((req, res) => {
     // Ask keep-alive clients to reconnect elsewhere once draining.
     if (draining) res.setHeader('connection', 'close');
-    observeRequest(req, res, services.logger, services.metrics);
-    // oidc-provider's own routes skip the outer Koa app: a second context per request cost
-    // the token endpoint a fifth of its throughput (docs/benchmarks.md).
-    if (isProviderPath(req.url)) void handlerOf(services.provider())(req, res);
-    else void handle(req, res);
+    // oidc-provider's own routes and the plain endpoints skip the outer Koa app: a Koa
+    // context per request cost the token endpoint a fifth of its throughput and introspection
+    // a third (docs/benchmarks.md).
+    const path = pathOf(req.url);
+    observeRequest(req, res, path, services.logger, services.metrics);
+    if (isProviderPath(path)) void handlerOf(services.provider())(req, res);
+    else if (!services.plain(req, res, path)) void handle(req, res);
   });
   server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;

@@ -2,9 +2,9 @@
 // Postgres while servers run, it tells them over Redis, as a server would.
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { InvalidationBus } from './invalidation.js';
+import type { InvalidationPublisher } from './invalidation.js';
 
-export function cliInvalidationBus(config: Config): InvalidationBus | undefined {
+export function cliInvalidationBus(config: Config): InvalidationPublisher | undefined {
   const url = config.redisUrl;
   if (!url || config.redisCluster) return undefined; // a cluster: servers see it within the cache TTL
   return {
@@ -20,6 +20,5 @@ export function cliInvalidationBus(config: Config): InvalidationBus | undefined 
         redis.disconnect();
       }
     },
-    async close() {},
   };
 }

@@ -6,8 +6,9 @@ import type { ApiKeyVerifier } from './verifier.js';
 
 export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
   return {
+    recognizes: (token) => verifier.looksLikeKey(token),
     async introspect(token, caller, params) {
-      if (!caller.can_introspect || !verifier.looksLikeKey(token)) return undefined;
+      if (!caller.can_introspect) return undefined;
       const mode = params?.get('key_mode');
       const result = await verifier.verify(token, {
         ip: params?.get('client_ip'),

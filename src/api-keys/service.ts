@@ -11,7 +11,7 @@ import { MANAGEMENT_SCOPES } from '../scopes/catalog.js';
 import { recordAudit } from '../audit/record.js';
 import { parseAllowlist } from './ip-allowlist.js';
 import { findApiKey, insertApiKey, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyMaterial } from './repository.js';
-import type { InvalidationBus } from './invalidation.js';
+import type { InvalidationPublisher } from './invalidation.js';
 
 /** Who acts: the scopes they hold bound what they can hand out; the CLI operator holds all. */
 export interface Actor {
@@ -26,7 +26,7 @@ export interface KeyServiceDeps {
   plans: Plans;
   vocabulary: ScopeVocabulary;
   publicScopes: readonly string[];
-  bus: () => InvalidationBus | undefined;
+  bus: () => InvalidationPublisher | undefined;
 }
 
 export interface CreateKeyInput {

@@ -1,6 +1,7 @@
 // Verifies a presented API key: shape and checksum (no lookup), then the hash, through a short
-// in-process cache, then revocation, expiry and the IP allowlist. Returns a result, never
-// throws, on the hot path. Every refusal looks the same from outside (checklist F47).
+// in-process cache, then revocation, expiry and the IP allowlist. Returns a result; throws only
+// StorageUnavailableError, when the database cannot be read or while revocations from other
+// replicas cannot be heard. Every refusal looks the same from outside (checklist F47).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { hashCredential } from '../crypto/keyring.js';
@@ -43,6 +44,8 @@ export class ApiKeyVerifier {
     private readonly labels: KeyLabels,
     private readonly onUse: (keyId: string) => void,
     private readonly onResult: (result: 'valid' | RefusalReason) => void = () => {},
+    /** Whether revocations made on other replicas reach this cache (invalidation.ts). */
+    private readonly hearsRevocations: () => boolean = () => true,
   ) {}
 
   hash(key: string): string {
@@ -52,6 +55,11 @@ export class ApiKeyVerifier {
   /** Drops a key from this replica's cache (called by the invalidation bus). */
   invalidate(keyHash: string): void {
     this.cache.delete(keyHash);
+  }
+
+  /** Drops every cached key (the bus missed invalidations while it was down). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   looksLikeKey(candidate: string): boolean {
@@ -82,6 +90,7 @@ export class ApiKeyVerifier {
 
   private async check(candidate: string, context: VerifyContext): Promise<KeyVerification> {
     if (!parseApiKey(candidate, this.labels).ok) return { ok: false, code: 'invalid_api_key', reason: 'malformed' };
+    if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
     const { record, admits } = await this.lookup(this.hash(candidate));
     if (!record) return { ok: false, code: 'invalid_api_key', reason: 'unknown' };
     const now = Date.now();

@@ -1,15 +1,13 @@
-// The Koa app of Keyward's own routes: ops endpoints, Keyward's own OAuth endpoints, the
-// interaction pages and the management API. Requests for oidc-provider's routes (and both
-// discovery documents, which it serves itself) go straight to the provider (server.ts).
-// Errors from Keyward's code are mapped by toHttp(). Request ids, logs, metrics and baseline
-// headers are added around both (http/request-observer.ts).
+// The Koa app of Keyward's own routes: ops endpoints, userinfo, the interaction pages and the
+// management API. oidc-provider's routes (and both discovery documents, which it serves
+// itself) and the plain introspection and revocation endpoints are answered without it
+// (server.ts). Errors are answered by the failure reporter (http/failure.ts). Request ids,
+// logs, metrics and baseline headers are added around all of them (http/request-observer.ts).
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';
-import { KeywardError, toHttp } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics/metrics.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
+import { KeywardError } from '../errors.js';
+import type { FailureReporter } from './failure.js';
 
 export type Handler = (ctx: Context) => unknown;
 
@@ -20,23 +18,20 @@ export interface Route {
 }
 
 export interface AppDeps {
-  logger: Logger;
+  reportFailure: FailureReporter;
   provider: () => Provider;
   routes: Route[];
   /** Routers with path parameters (the interaction pages), tried after the exact routes. */
   routers: Router[];
   trustProxy: number;
-  metrics: Metrics;
 }
 
-function handleErrors(logger: Logger, metrics: Metrics) {
+function handleErrors(report: FailureReporter) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof StorageUnavailableError) metrics.storeError(err.store);
-      const { status, body, headers } = toHttp(err);
-      if (status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      const { status, body, headers } = report(err, ctx.path);
       ctx.status = status;
       ctx.set(headers);
       ctx.set('cache-control', 'no-store');
@@ -60,7 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     table.set(route.path, byMethod);
   }
 
-  app.use(handleErrors(deps.logger, deps.metrics));
+  app.use(handleErrors(deps.reportFailure));
   app.use(async (ctx, next) => {
     const byMethod = table.get(ctx.path);
     if (!byMethod) return next();

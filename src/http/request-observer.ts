@@ -8,7 +8,7 @@ import { routeLabel, type Metrics } from '../metrics/metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function observeRequest(req: IncomingMessage, res: ServerResponse, logger: Logger, metrics: Metrics): void {
+export function observeRequest(req: IncomingMessage, res: ServerResponse, path: string, logger: Logger, metrics: Metrics): void {
   const started = performance.now();
   const incoming = req.headers['x-request-id'];
   // A caller's X-Request-Id is kept (if sane) so logs join up across services.
@@ -16,7 +16,6 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, logger
   res.setHeader('x-request-id', requestId);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
-  const path = (req.url ?? '/').split('?')[0]!;
   const method = req.method ?? 'GET';
   res.once('finish', () => {
     const seconds = (performance.now() - started) / 1000;

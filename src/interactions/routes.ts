@@ -86,7 +86,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if ((origin && origin !== new URL(deps.config.issuer).origin) || ctx.get('sec-fetch-site') === 'cross-site') {
       throw new PageError(403, 'This request was refused', 'It did not come from this sign-in page.');
     }
-    const body = await readFormBody(ctx);
+    const body = await readFormBody(ctx.req, ctx.res);
     if (!csrfValid(deps.csrfKey, details.uid, body.get('csrf'))) {
       throw new PageError(403, 'This form has expired', 'Reload the page and try again.');
     }

@@ -3,7 +3,7 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { KeywardError } from '../errors.js';
-import { readBoundedBody } from '../http/bounded-body.js';
+import { hasMediaType, readBoundedBody } from '../http/bounded-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -17,10 +17,10 @@ export function schemaError(error: z.ZodError): KeywardError {
 }
 
 export async function readJson<T extends z.ZodType>(ctx: Context, schema: T): Promise<z.infer<T>> {
-  const text = await readBoundedBody(ctx, MAX_BODY_BYTES);
+  const text = await readBoundedBody(ctx.req, ctx.res, MAX_BODY_BYTES);
   let value: unknown = {};
   if (text.trim() !== '') {
-    if (!ctx.is('application/json')) throw new KeywardError('unsupported_media_type', 'the body must be application/json');
+    if (!hasMediaType(ctx.req, 'application/json')) throw new KeywardError('unsupported_media_type', 'the body must be application/json');
     try {
       value = JSON.parse(text);
     } catch {

@@ -1,7 +1,6 @@
 // Client authentication for Keyward's own endpoints (introspection, revocation):
 // client_secret_basic and client_secret_post (RFC 6749 §2.3.1), and `none` for public clients
 // where the endpoint allows it. Unknown client and wrong secret get the same answer.
-import type { Context } from 'koa';
 import { KeywardError } from '../errors.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
@@ -26,12 +25,12 @@ function parseBasic(header: string): { id: string; secret: string } {
 }
 
 export async function authenticateClient(
-  ctx: Context,
+  authorization: string | undefined,
   params: Map<string, string>,
   registry: ClientRegistry,
   options: { allowPublic: boolean },
 ): Promise<ClientRecord> {
-  const header = ctx.get('authorization');
+  const header = authorization;
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (header && bodySecret !== undefined) {

@@ -1,15 +1,16 @@
 // RFC 7662 token introspection, Keyward's own: oidc-provider refuses JWT access tokens.
-// Each kind of token has an introspector that says whether a token is its kind and, if so,
-// what is true of it; the endpoint asks them in turn. API keys join this list.
-import type { Context } from 'koa';
+// Each kind of token has an introspector that recognizes its kind by shape alone and says
+// what is true of a token of that kind. The endpoint asks only the first that recognizes the
+// token: an API key must not cost a refresh-token lookup in Redis (docs/benchmarks.md).
 import type Provider from 'oidc-provider';
 import type { ClientRecord } from '../clients/repository.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../errors.js';
 import { readFormBody } from '../http/form-body.js';
+import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
-import type { AccessTokenVerifier } from './access-token-verifier.js';
+import { JWT_SHAPE, type AccessTokenVerifier } from './access-token-verifier.js';
 
 export interface ActiveToken {
   active: true;
@@ -29,7 +30,9 @@ export interface ActiveToken {
 }
 
 export interface Introspector {
-  /** undefined: not this introspector's kind, or not active. */
+  /** Whether the token has this kind's shape; no lookup, no signature check. */
+  recognizes(token: string): boolean;
+  /** undefined: not active, or not for this caller to see. */
   introspect(token: string, caller: ClientRecord, params?: Map<string, string>): Promise<ActiveToken | undefined>;
 }
 
@@ -40,6 +43,7 @@ export function mayIntrospect(caller: ClientRecord, tokenClientId: string | unde
 
 export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introspector {
   return {
+    recognizes: (token) => JWT_SHAPE.test(token),
     async introspect(token, caller) {
       const verified = await verify(token);
       if (!verified || !mayIntrospect(caller, verified.payload.client_id)) return undefined;
@@ -61,10 +65,13 @@ export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introsp
   };
 }
 
+/** oidc-provider's opaque tokens: base64url, well under 512 characters. */
+const OPAQUE_TOKEN = /^[A-Za-z0-9_-]{1,512}$/;
+
 export function refreshTokenIntrospector(provider: () => Provider, records: ProtocolRecords): Introspector {
   return {
+    recognizes: (token) => OPAQUE_TOKEN.test(token),
     async introspect(token, caller) {
-      if (token.length > 512) return undefined;
       const { RefreshToken, Grant } = provider();
       const refreshToken = await RefreshToken.find(token);
       if (!refreshToken || refreshToken.consumed || refreshToken.isExpired || !refreshToken.grantId) return undefined;
@@ -90,24 +97,15 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
 
 const MAX_TOKEN_LENGTH = 8192;
 
-export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]) {
-  return async (ctx: Context) => {
-    const params = await readFormBody(ctx);
-    const caller = await authenticateClient(ctx, params, registry, { allowPublic: false });
+export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]): PlainEndpoint {
+  return async (req, res) => {
+    const params = await readFormBody(req, res);
+    const caller = await authenticateClient(req.headers.authorization, params, registry, { allowPublic: false });
     const token = params.get('token');
     if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
-    ctx.set('cache-control', 'no-store');
-    if (token.length <= MAX_TOKEN_LENGTH) {
-      // token_type_hint is only a hint (RFC 7662 §2.1): every introspector is asked.
-      for (const introspector of introspectors) {
-        const result = await introspector.introspect(token, caller, params);
-        if (result) {
-          ctx.body = result;
-          return;
-        }
-      }
-    }
+    // token_type_hint is only a hint (RFC 7662 §2.1): the token's shape decides.
+    const introspector = token.length <= MAX_TOKEN_LENGTH ? introspectors.find((i) => i.recognizes(token)) : undefined;
     // RFC 7662 §2.2: an inactive token reveals nothing else.
-    ctx.body = { active: false };
+    return { body: (await introspector?.introspect(token, caller, params)) ?? { active: false } };
   };
 }

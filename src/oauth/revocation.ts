@@ -4,12 +4,12 @@
 //    locally accept it until it expires, as with any self-contained token);
 //  - anything unknown answers 200 (RFC 7009 §2.2), and a token of another client is refused
 //    with unauthorized_client and left alone (§2.1).
-import type { Context } from 'koa';
 import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../errors.js';
 import { readFormBody } from '../http/form-body.js';
+import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
@@ -21,20 +21,21 @@ export function revocationEndpoint(deps: {
   provider: () => Provider;
   verifyAccessToken: AccessTokenVerifier;
   records: ProtocolRecords;
-}) {
-  return async (ctx: Context) => {
-    const params = await readFormBody(ctx);
-    const caller = await authenticateClient(ctx, params, deps.registry, { allowPublic: true });
+}): PlainEndpoint {
+  return async (req, res) => {
+    const params = await readFormBody(req, res);
+    const caller = await authenticateClient(req.headers.authorization, params, deps.registry, { allowPublic: true });
     const token = params.get('token');
     if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
-    ctx.set('cache-control', 'no-store');
-    ctx.status = 200;
-    ctx.body = '';
-    if (token.length > 8192) return;
+    if (token.length <= 8192) await revoke(token, caller.client_id);
+    // RFC 7009 §2.2: 200 with no body, whether or not the token existed.
+    return {};
+  };
 
+  async function revoke(token: string, callerId: string): Promise<void> {
     const accessToken = await deps.verifyAccessToken(token);
     if (accessToken) {
-      if (accessToken.payload.client_id !== caller.client_id) throw notYours();
+      if (accessToken.payload.client_id !== callerId) throw notYours();
       if (accessToken.issued.grantId) await deps.records.forgetIssuedAccessToken(accessToken.payload.jti);
       else await deps.records.revokedAccessTokens.revoke(accessToken.payload.jti, accessToken.payload.exp - Math.floor(Date.now() / 1000));
       return;
@@ -43,12 +44,12 @@ export function revocationEndpoint(deps: {
 
     const refreshToken = await deps.provider().RefreshToken.find(token);
     if (!refreshToken) return;
-    if (refreshToken.clientId !== caller.client_id) throw notYours();
+    if (refreshToken.clientId !== callerId) throw notYours();
     await Promise.all([
       refreshToken.destroy(),
       refreshToken.grantId ? deps.records.revokeGrant(refreshToken.grantId) : undefined,
     ]);
-  };
+  }
 }
 
 function looksLikeJwt(token: string): boolean {

@@ -1,6 +1,7 @@
 // Fixed-window failure counters: login failures per account and per IP. Redis when configured
 // (shared by every replica); in memory in embedded mode, which is one process by construction.
 import type { Cluster, Redis } from 'ioredis';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export interface Limit {
   key: string;
@@ -15,22 +16,31 @@ export interface RateLimiter {
   record(limits: Limit[]): Promise<void>;
 }
 
+/** A limit that cannot be read cannot be enforced: the request fails closed (503). */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new StorageUnavailableError('redis', { cause: err });
+  }
+}
+
 export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
   const key = (limit: Limit) => `${prefix}rl:{${limit.key}}`;
   return {
     async blockedFor(limits) {
-      const waits = await Promise.all(
+      const waits = await guarded(() => Promise.all(
         limits.map(async (limit) => {
           const [count, ttl] = await Promise.all([redis.get(key(limit)), redis.ttl(key(limit))]);
           return Number(count ?? 0) >= limit.max ? Math.max(ttl, 1) : 0;
         }),
-      );
+      ));
       return Math.max(0, ...waits);
     },
     async record(limits) {
-      await Promise.all(
+      await guarded(() => Promise.all(
         limits.map((limit) => redis.multi().incr(key(limit)).expire(key(limit), limit.windowSeconds, 'NX').exec()),
-      );
+      ));
     },
   };
 }

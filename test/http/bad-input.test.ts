@@ -57,3 +57,32 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('plain OAuth endpoints (introspection, revocation)', () => {
+  it.each(['/oauth2/introspect', '/oauth2/revoke'])('%s refuses a streamed body past 16 KiB with 413 and closes the connection', async (path) => {
+    const { request } = await import('node:http');
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      // No content-length: the limit must hold on what is actually sent, not on what is declared.
+      const req = request(new URL(path, server.url), { method: 'POST', headers: { ...form, 'transfer-encoding': 'chunked', authorization: basic(client.clientId, client.clientSecret) } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      });
+      req.on('error', reject);
+      req.write('token=');
+      for (let i = 0; i < 20; i++) req.write('a'.repeat(1024));
+      req.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'payload_too_large' });
+  });
+
+  it.each(['/oauth2/introspect', '/oauth2/revoke'])('%s answers other methods with 405 and Allow: POST', async (path) => {
+    const res = await fetch(new URL(path, server.url), { method: 'PUT', headers: form, body: 'token=x' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+});

@@ -2,15 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
 import { basic, postForm } from '../helpers/oauth-flow.js';
+import { api, operatorKey } from '../api-keys/helpers.js';
 
 let redis: PrivateRedis;
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };
+let resourceServer: { clientId: string; clientSecret: string };
+let apiKey: string;
 
 beforeAll(async () => {
   redis = await privateRedis();
   server = await startTestServer({ env: { REDIS_URL: redis.url } });
-  client = await server.createClient({ org: await server.createOrg(), grants: ['client_credentials'] });
+  const org = await server.createOrg();
+  client = await server.createClient({ org, grants: ['client_credentials'] });
+  resourceServer = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
+  apiKey = (await operatorKey(server, org, ['api-keys:read'])).key;
 });
 afterAll(async () => {
   await redis.start();
@@ -49,6 +55,36 @@ describe('health', () => {
     expect(status).toBe(200);
     const again = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) });
     expect(again.status).toBe(200);
+  });
+
+  it('G53 with Redis stopped, introspection and API-key calls answer 503 with Retry-After and let nobody in; both recover', async () => {
+    const introspect = () => postForm(server, '/oauth2/introspect', { token: apiKey }, { authorization: basic(resourceServer.clientId, resourceServer.clientSecret) });
+    const listKeys = () => api(server, 'GET', '/v1/api-keys', apiKey);
+    // Warm every cache first: an outage must not be hidden by what a replica remembers.
+    expect((await introspect()).body).toMatchObject({ active: true });
+    expect((await listKeys()).status).toBe(200);
+
+    redis.stop();
+    // A replica learns of the outage when its connections drop (a moment after the stop).
+    let first = await introspect();
+    for (let i = 0; i < 20 && first.status === 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      first = await introspect();
+    }
+    for (const res of [first, await listKeys()]) {
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(res.headers.get('retry-after')).toBeTruthy();
+    }
+
+    await redis.start();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await introspect()).status;
+    }
+    expect((await introspect()).body).toMatchObject({ active: true });
+    expect((await listKeys()).status).toBe(200);
   });
 
   it('under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
