@@ -26,7 +26,7 @@ describe('health', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
   });
 
-  it('turns not-ready naming Redis when it stops, refuses tokens with 503, and recovers when it returns', async () => {
+  it('G53 turns not-ready naming Redis when it stops, refuses tokens with 503, and recovers when it returns', async () => {
     redis.stop();
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -51,7 +51,7 @@ describe('health', () => {
     expect(again.status).toBe(200);
   });
 
-  it('under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
+  it('G53 under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
     const auth = { authorization: basic(client.clientId, client.clientSecret) };
     const statuses: Array<{ at: number; status: number; token: boolean }> = [];
     let stoppedAt = Infinity;
