@@ -1,6 +1,7 @@
 // Fixed-window failure counters: login failures per account and per IP. Redis when configured
 // (shared by every replica); in memory in embedded mode, which is one process by construction.
 import type { Cluster, Redis } from 'ioredis';
+import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export interface Limit {
   key: string;
@@ -15,6 +16,12 @@ export interface RateLimiter {
   record(limits: Limit[]): Promise<void>;
 }
 
+// A limiter that cannot count must not let the request through uncounted, nor fail as a 500:
+// its outage is Redis's, answered 503 like every other store failure (checklist G53).
+const storeFailure = (err: unknown): never => {
+  throw new StorageUnavailableError('redis', { cause: err });
+};
+
 export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
   const key = (limit: Limit) => `${prefix}rl:{${limit.key}}`;
   return {
@@ -24,13 +31,13 @@ export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLi
           const [count, ttl] = await Promise.all([redis.get(key(limit)), redis.ttl(key(limit))]);
           return Number(count ?? 0) >= limit.max ? Math.max(ttl, 1) : 0;
         }),
-      );
+      ).catch(storeFailure);
       return Math.max(0, ...waits);
     },
     async record(limits) {
       await Promise.all(
         limits.map((limit) => redis.multi().incr(key(limit)).expire(key(limit), limit.windowSeconds, 'NX').exec()),
-      );
+      ).catch(storeFailure);
     },
   };
 }
