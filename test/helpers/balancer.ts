@@ -44,10 +44,9 @@ export async function startBalancer(port: number, probeMs: number): Promise<Bala
   let turn = 0;
 
   const server: Server = createServer((client) => {
-    let upstream: Socket | undefined;
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
-    client.on('error', () => upstream?.destroy());
+    client.on('error', () => {}); // a reset client; its upstream is closed below
     const ready = backends.filter((b) => b.ready);
     if (ready.length === 0) {
       lb.noBackend++;
@@ -59,7 +58,7 @@ export async function startBalancer(port: number, probeMs: number): Promise<Bala
     const route: Route = { backend, connected: false };
     routes.set(client.remotePort!, route);
     const up = connect(backend.port, '127.0.0.1');
-    upstream = up;
+    client.on('error', () => up.destroy());
     sockets.add(up);
     up.on('close', () => sockets.delete(up));
     up.on('connect', () => (route.connected = true));
