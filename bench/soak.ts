@@ -199,7 +199,7 @@ try {
   const logins = counts.get('code_exchange 2xx') ?? 0;
   const refreshes = counts.get('refresh 2xx') ?? 0;
 
-  console.log(`soak: ${seconds}s against ${issuer}: ${tokenRate} client-credentials tokens/s, ${tokenRate / 2} API-key calls/s, ${loginRate} logins/s with ${REFRESHES_PER_LOGIN} refreshes each`);
+  console.log(`G56 soak: ${seconds}s against ${issuer}: ${tokenRate} client-credentials tokens/s, ${tokenRate / 2} API-key calls/s, ${loginRate} logins/s with ${REFRESHES_PER_LOGIN} refreshes each`);
   console.table(Object.fromEntries([...counts].sort()));
   console.log(`latency after a ${WARM_UP_MS / 1000} s warm-up:`);
   console.table(table);
