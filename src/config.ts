@@ -77,6 +77,7 @@ const schema = z.object({
   METRICS_PORT: integer(1, 65535).optional(),
   ALLOW_INSECURE_ISSUER: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
+  SHUTDOWN_DELAY: integer(0, 60).default(0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   API_KEY_TYPE_LABELS: labels(['secret', 'publishable', 'restricted']).prefault('secret=sk,publishable=pk,restricted=rk'),
   API_KEY_MODE_LABELS: labels(['live', 'test']).prefault('live=live,test=test'),
@@ -133,6 +134,8 @@ export interface Config {
   /** Serve /metrics on this port only (not on PORT). */
   metricsPort: number | undefined;
   shutdownTimeout: number;
+  /** Seconds after SIGTERM during which /readyz fails but new connections are still served. */
+  shutdownDelay: number;
   logLevel: (typeof LOG_LEVELS)[number];
   /** Plan name -> the product scopes an organization on it may grant. */
   plans: Plans;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
     metricsPort: e.METRICS_PORT,
     shutdownTimeout: e.SHUTDOWN_TIMEOUT,
+    shutdownDelay: e.SHUTDOWN_DELAY,
     logLevel: e.LOG_LEVEL,
     plans: e.PLANS ?? DEFAULT_PLANS,
     apiKeyLabels: { type: e.API_KEY_TYPE_LABELS, mode: e.API_KEY_MODE_LABELS },

@@ -54,6 +54,11 @@ export async function startServer(services: Services, port: number, host?: strin
     stopping ??= (async () => {
       draining = true;
       services.startDraining();
+      // /readyz fails from here on, but a balancer that routes by readiness keeps sending new
+      // connections until its next probe, and a closed listener would refuse them. So keep
+      // accepting for SHUTDOWN_DELAY; every answer meanwhile says `connection: close`, so
+      // keep-alive clients move elsewhere between requests instead of racing the close below.
+      if (services.config.shutdownDelay > 0) await new Promise((resolve) => setTimeout(resolve, services.config.shutdownDelay * 1000));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // close() only drops the connections idle at that moment; a keep-alive connection whose
       // request finishes later would hold shutdown until its idle timeout. Reap them as they idle.

@@ -96,7 +96,7 @@ describe('keyward CLI', () => {
     [['client', 'create', '--org', 'org_nope', '--name', 'n', '--grant', 'client_credentials'], 1, 'no organization'],
     [['client', 'create', '--org', 'org_x', '--name', 'n', '--grant', 'authorization_code', '--redirect-uri', 'javascript:alert(1)'], 1, 'forbidden scheme'],
     [['client', 'create', '--org', 'org_x', '--name', 'n', '--grant', 'authorization_code', '--redirect-uri', 'http://public.example/cb'], 1, 'https'],
-  ])('refuses %j with exit %i and one line', async (args, code, message) => {
+  ])('refuses %j with exit %i and one line (checklist A4 for redirect URIs)', async (args, code, message) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);
     expect(result.stderr).toContain(message);

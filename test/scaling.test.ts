@@ -30,7 +30,7 @@ afterAll(async () => {
   await deleteRedisPrefix(inject('redisUrl'), prefix);
 });
 
-describe('three replicas, round-robin, no stickiness', () => {
+describe('G55 three replicas, round-robin, no stickiness', () => {
   it('completes authorize, login, consent and token across different processes', async () => {
     const org = String((await runCommand(registry, { name: 'org.create', orgName: 'Scale', plan: 'pro' })).id);
     const email = `scale-${Date.now()}@example.com`;

@@ -25,7 +25,7 @@ const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 const publishedKids = async () => ((await (await fetch(`${server.url}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
 
 describe('signing-key rotation', () => {
-  it('publishes first, signs after the propagation delay, and keeps old tokens verifiable', async () => {
+  it('publishes first, signs after the propagation delay, and keeps old tokens verifiable (checklist D35)', async () => {
     const audience = server.services.config.resources[0];
     const before = await token();
     const oldKid = kidOf(before);

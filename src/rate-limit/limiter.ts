@@ -16,31 +16,28 @@ export interface RateLimiter {
   record(limits: Limit[]): Promise<void>;
 }
 
-/** A limit that cannot be read cannot be enforced: the request fails closed (503). */
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw new StorageUnavailableError('redis', { cause: err });
-  }
-}
+// A limiter that cannot count must not let the request through uncounted, nor fail as a 500:
+// its outage is Redis's, answered 503 like every other store failure (checklist G53).
+const storeFailure = (err: unknown): never => {
+  throw new StorageUnavailableError('redis', { cause: err });
+};
 
 export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
   const key = (limit: Limit) => `${prefix}rl:{${limit.key}}`;
   return {
     async blockedFor(limits) {
-      const waits = await guarded(() => Promise.all(
+      const waits = await Promise.all(
         limits.map(async (limit) => {
           const [count, ttl] = await Promise.all([redis.get(key(limit)), redis.ttl(key(limit))]);
           return Number(count ?? 0) >= limit.max ? Math.max(ttl, 1) : 0;
         }),
-      ));
+      ).catch(storeFailure);
       return Math.max(0, ...waits);
     },
     async record(limits) {
-      await guarded(() => Promise.all(
+      await Promise.all(
         limits.map((limit) => redis.multi().incr(key(limit)).expire(key(limit), limit.windowSeconds, 'NX').exec()),
-      ));
+      ).catch(storeFailure);
     },
   };
 }

@@ -84,6 +84,31 @@ describe('OAuth access tokens at the management API', () => {
     expect(write.body.scope).toBe('api-keys:write');
   });
 
+  // The checklist expects 403; Keyward answers 404, as for any object of another organization,
+  // so a token cannot even tell that the object exists.
+  it("E42 an access token for one organization (user or client credentials) reads another organization's keys as 404", async () => {
+    const other = await server.createOrg('council');
+    const theirs = await operatorKey(server, other, ['invoices:read']);
+    const mine = await operatorKey(server, org, ['invoices:read']);
+    const vendor = await server.createOrg('council');
+    const dashboard = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: ['https://dash.example/cb'], scope: 'api-keys:read' });
+    const admin = await server.createUser([{ org, role: 'admin' }]);
+    const { token: userToken } = await codeExchange(server, dashboard, { redirectUri: 'https://dash.example/cb', scope: 'api-keys:read', user: admin });
+    const machine = await server.createClient({ org, grants: ['client_credentials'], scope: 'api-keys:read' });
+    const machineToken = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials', scope: 'api-keys:read' }, { authorization: basic(machine.clientId, machine.clientSecret) });
+    expect(machineToken.status).toBe(200);
+    for (const at of [String(userToken.body.access_token), String(machineToken.body.access_token)]) {
+      const bearer = { authorization: `Bearer ${at}` };
+      expect((await api(server, 'GET', `/v1/api-keys/${mine.id}`, undefined, undefined, bearer)).status).toBe(200);
+      const read = await api(server, 'GET', `/v1/api-keys/${theirs.id}`, undefined, undefined, bearer);
+      expect(read.status).toBe(404);
+      expect(read.body.error).toBe('not_found');
+      const list = await api(server, 'GET', '/v1/api-keys?limit=100', undefined, undefined, bearer);
+      expect(list.status).toBe(200);
+      expect((list.body.data as Array<{ id: string }>).map((k) => k.id)).not.toContain(theirs.id);
+    }
+  });
+
   it('never grants management scopes to a plain member', async () => {
     const vendor = await server.createOrg('council');
     const dashboard = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: ['https://dash.example/cb'], scope: 'api-keys:read invoices:read' });

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('across replicas', () => {
-  it('refuses a key revoked on another instance within one second', async () => {
+  it('refuses a key revoked on another instance within one second (checklist F49)', async () => {
     const admin = await operatorKey(one, org, ['api-keys:*']);
     const victim = await operatorKey(one, org, ['api-keys:read']);
     // Instance two has verified (and cached) the key.

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('Redis restart with AOF persistence', () => {
-  it('keeps refresh tokens and grants across the restart', async () => {
+  it('G53 keeps refresh tokens and grants across the restart', async () => {
     const org = await server.createOrg();
     const user = await server.createUser([org]);
     const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'] });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
-import { basic, postForm } from '../helpers/oauth-flow.js';
+import { authorize, basic, codeExchange, pkcePair, postForm } from '../helpers/oauth-flow.js';
 import { api, operatorKey } from '../api-keys/helpers.js';
 
 let redis: PrivateRedis;
@@ -32,7 +32,7 @@ describe('health', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'up', redis: 'up' } });
   });
 
-  it('turns not-ready naming Redis when it stops, refuses tokens with 503, and recovers when it returns', async () => {
+  it('G53 turns not-ready naming Redis when it stops, refuses tokens with 503, and recovers when it returns', async () => {
     redis.stop();
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -87,7 +87,52 @@ describe('health', () => {
     expect((await listKeys()).status).toBe(200);
   });
 
-  it('under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
+  it('G53 with Redis down, authorize, code exchange, refresh, introspection and an API-key call get 503 and nothing is issued or accepted; discovery and JWKS stay up', async () => {
+    const org = await server.createOrg();
+    const user = await server.createUser([org]);
+    const redirectUri = 'https://app.example/cb';
+    const app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [redirectUri], scope: 'invoices:read' });
+    const rs = await server.createClient({ org, grants: ['client_credentials'], introspect: true });
+    const key = await operatorKey(server, org, ['api-keys:read']);
+    const flow = { redirectUri, scope: 'invoices:read', user };
+    const { token } = await codeExchange(server, app, flow);
+    const { verifier, challenge } = pkcePair();
+    const code = (await authorize(server, { ...flow, clientId: app.clientId, challenge })).searchParams.get('code')!;
+    // Each credential works, and is known to this process, before the outage.
+    expect((await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': key.key } })).status).toBe(200);
+    const appAuth = { authorization: basic(app.clientId, app.clientSecret) };
+    const rsAuth = { authorization: basic(rs.clientId, rs.clientSecret) };
+    expect((await postForm(server, '/oauth2/introspect', { token: key.key }, rsAuth)).body.active).toBe(true);
+
+    redis.stop();
+    try {
+      const answers = {
+        code: await postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }, appAuth),
+        refresh: await postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: String(token.body.refresh_token) }, appAuth),
+        introspectKey: await postForm(server, '/oauth2/introspect', { token: key.key }, rsAuth),
+        introspectRefresh: await postForm(server, '/oauth2/introspect', { token: String(token.body.refresh_token) }, rsAuth),
+      };
+      for (const [name, res] of Object.entries(answers)) {
+        expect(res.status, name).toBe(503);
+        expect(res.body.error, name).toBe('temporarily_unavailable');
+        expect(res.headers.get('retry-after'), name).toBeTruthy();
+        expect(res.body.access_token, name).toBeUndefined();
+        expect(res.body.active, name).toBeUndefined();
+        expect(JSON.stringify(res.body), name).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|\.ts:\d/);
+      }
+      const keyCall = await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': key.key } });
+      expect(keyCall.status).toBe(503);
+      expect(keyCall.headers.get('retry-after')).toBeTruthy();
+      const auth = await fetch(`${server.url}/oauth2/authorize?${new URLSearchParams({ client_id: app.clientId, response_type: 'code', redirect_uri: redirectUri, scope: 'invoices:read', code_challenge: challenge, code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+      expect(auth.status).toBe(503);
+      expect(auth.headers.get('location')).toBeNull();
+      for (const path of ['/.well-known/openid-configuration', '/oauth2/jwks']) expect((await fetch(`${server.url}${path}`)).status, path).toBe(200);
+    } finally {
+      await redis.start();
+    }
+  });
+
+  it('G53 under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {
     const auth = { authorization: basic(client.clientId, client.clientSecret) };
     const statuses: Array<{ at: number; status: number; token: boolean }> = [];
     let stoppedAt = Infinity;

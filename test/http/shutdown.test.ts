@@ -1,4 +1,4 @@
-// SIGTERM: stop accepting, finish what is in flight, close the pools, exit 0.
+// SIGTERM: stop accepting (at once, or after SHUTDOWN_DELAY), finish what is in flight, close the pools, exit 0.
 import { connect } from 'node:net';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnServer } from '../helpers/process.js';
@@ -34,5 +34,31 @@ describe('graceful shutdown', () => {
     expect(Date.now() - finished).toBeLessThan(3000);
     expect(response).toMatch(/^HTTP\/1\.1 401/);
     expect(server.output()).toContain('"msg":"stopped"');
+  });
+
+  it('with SHUTDOWN_DELAY, fails /readyz at once but keeps serving new connections, with connection: close, for the delay', async () => {
+    const server = await spawnServer({
+      DATABASE_URL: inject('databaseUrl'),
+      REDIS_URL: inject('redisUrl'),
+      REDIS_KEY_PREFIX: 'kwtest:shutdown-delay:',
+      KEYWARD_SECRET: TEST_SECRET,
+      SHUTDOWN_DELAY: '1',
+    });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const signalled = Date.now();
+    const exited = server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A balancer still routing here until its next probe reaches a live listener...
+    const readiness = await fetch(`${server.url}/readyz`);
+    expect(readiness.status).toBe(503);
+    expect(await readiness.json()).toMatchObject({ error_description: 'shutting down' });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('connection')).toBe('close');
+    expect(Date.now() - signalled).toBeLessThan(1000);
+    // ...and after the delay the listener closes and the process exits cleanly.
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 });

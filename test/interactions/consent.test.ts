@@ -85,7 +85,7 @@ describe('login page', () => {
     expect(message(await unknownRes.text())).toBe('The email or password is incorrect.');
   });
 
-  it('spends as long on an unknown email as on a wrong password', async () => {
+  it('spends as long on an unknown email as on a wrong password (checklist E45)', async () => {
     const time = async (email: string) => {
       const session = new BrowserSession(server);
       const { html } = await startLogin(session);
@@ -312,7 +312,7 @@ describe('forms and error pages', () => {
     expect(await res.text()).toContain('expired');
   });
 
-  it('renders an error page, never a redirect, for an unknown client', async () => {
+  it('renders an error page, never a redirect, for an unknown client (checklist A5)', async () => {
     const res = await fetch(authorizeUrl(server, { clientId: 'cli_missing', redirectUri: REDIRECT, scope: 'invoices:read', challenge: pkcePair().challenge }), { redirect: 'manual' });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();

@@ -17,7 +17,7 @@ afterAll(() => server.stop());
 const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'auth.example.com' };
 
 describe('behind a TLS proxy', () => {
-  it('sets Secure, HttpOnly, SameSite=Lax cookies', async () => {
+  it('sets Secure, HttpOnly, SameSite=Lax cookies (checklist E41)', async () => {
     const url = authorizeUrl(server, { clientId, redirectUri: 'https://app.example/cb', scope: 'invoices:read', challenge: pkcePair().challenge });
     const local = new URL(url);
     const res = await fetch(`${server.running.url}${local.pathname}${local.search}`, {

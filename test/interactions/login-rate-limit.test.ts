@@ -24,7 +24,7 @@ async function attempt(email: string, password: string) {
 }
 
 describe('login rate limit per IP', () => {
-  it('answers 429 with Retry-After once one address has failed 30 times across accounts', async () => {
+  it('answers 429 with Retry-After once one address has failed 30 times across accounts (checklist E45)', async () => {
     for (let i = 0; i < 30; i++) expect((await attempt(`spray-${i}@example.com`, 'Winter2026!')).status).toBe(401);
     const blocked = await attempt(user.email, user.password);
     expect(blocked.status).toBe(429);

@@ -28,7 +28,7 @@ const refresh = (refreshToken: string, c = app) =>
 const introspect = (token: string, c = app) => postForm(server, '/oauth2/introspect', { token }, auth(c));
 
 describe('authorization code + PKCE', () => {
-  it('issues a JWT access token stamped with the consented organization, and a refresh token', async () => {
+  it('issues a JWT access token stamped with the consented organization, and a refresh token; iss in the response (checklist A7)', async () => {
     const { token, redirect } = await exchange();
     expect(redirect.searchParams.get('iss')).toBe(server.url); // RFC 9207
     expect(token.status).toBe(200);
@@ -79,7 +79,7 @@ describe('authorization code + PKCE', () => {
 
   // Exactly one wins the compare-and-set; a redemption arriving after the win is a replay and
   // revokes the grant (B15), which can take the winner down too. Never more than one.
-  it('lets at most one of many concurrent redemptions of a code succeed', async () => {
+  it('lets at most one of many concurrent redemptions of a code succeed (checklist B15)', async () => {
     const { verifier, challenge } = pkcePair();
     const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const code = redirect.searchParams.get('code')!;

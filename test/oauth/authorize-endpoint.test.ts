@@ -71,7 +71,7 @@ describe('redirect URI matching', () => {
 });
 
 describe('authorization responses', () => {
-  it('sends errors to the registered URI with iss and the exact state (checklists A7, A8)', async () => {
+  it('sends errors to the registered URI with iss and the exact state; prompt=none logged out (checklists A7, A8, E43)', async () => {
     const state = `${'s'.repeat(400)}%2F%3D%E2%9C%93${'-_.~'.repeat(20)}`;
     const res = await get(request(app.clientId, REDIRECT, { prompt: 'none', state: decodeURIComponent(state) }));
     const location = new URL(res.headers.get('location')!);

@@ -41,7 +41,7 @@ describe('discovery', () => {
 });
 
 describe('client_credentials', () => {
-  it('issues an RFC 9068 JWT that verifies against the published JWKS alone (checklist D30)', async () => {
+  it('issues an RFC 9068 JWT that verifies against the published JWKS alone, no-store, no refresh or ID token (checklists D30, B22, C29)', async () => {
     const res = await token({ scope: 'invoices:read' }, { authorization: basic(client.clientId, client.clientSecret) });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toContain('no-store');

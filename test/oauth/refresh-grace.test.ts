@@ -23,7 +23,7 @@ const refresh = (rt: string) =>
   postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: rt }, { authorization: basic(app.clientId, app.clientSecret) });
 
 describe('refresh-token reuse grace window', () => {
-  it('accepts a second presentation inside the window without revoking the grant', async () => {
+  it('accepts a second presentation inside the window without revoking the grant (checklist C25, with a grace window)', async () => {
     const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org, user });
     const rt1 = String(token.body.refresh_token);
     const first = await refresh(rt1);
@@ -35,7 +35,7 @@ describe('refresh-token reuse grace window', () => {
     expect((await refresh(String(second.body.refresh_token))).status).toBe(200);
   });
 
-  it('revokes the grant when the rotated token comes back after the window', async () => {
+  it('revokes the grant when the rotated token comes back after the window (checklist C25)', async () => {
     const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', organizationId: org, user });
     const rt1 = String(token.body.refresh_token);
     const next = await refresh(rt1);
