@@ -8,7 +8,7 @@
 // requests, one an argon2id check, so it has its own bound), arrivals dropped because too
 // many were already waiting, memory that keeps growing, or a Redis key without a TTL.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
@@ -16,6 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { buildRegistryServices } from '../src/registry-services.js';
 import { runCommand } from '../src/cli/commands.js';
 import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
+import { loginFlow } from './login-flow.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -97,41 +98,12 @@ try {
   // Authorize, login page, login (argon2id), consent, code exchange: one login; then its
   // refreshes, spread over the time until the next login is due, so they arrive at 10:1.
   const loginAndRefreshes = async (due: number) => {
-    const jar = new Map<string, string>();
-    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const keep = (res: Response) => res.headers.getSetCookie().forEach((c) => { const [pair] = c.split(';'); const i = pair!.indexOf('='); jar.set(pair!.slice(0, i), pair!.slice(i + 1)); });
-    const verifier = randomBytes(32).toString('base64url');
-    const challenge = createHash('sha256').update(verifier).digest('base64url');
-    const q = new URLSearchParams({ client_id: String(app.client_id), response_type: 'code', redirect_uri: 'https://app.example/cb', scope: 'invoices:read', code_challenge: challenge, code_challenge_method: 'S256' });
-    let res = await fetch(`${issuer}/oauth2/authorize?${q}`, { redirect: 'manual' });
-    keep(res);
-    let code: string | undefined;
-    for (let hop = 0; hop < 10 && !code; hop++) {
-      const location = res.headers.get('location');
-      if (location?.startsWith('https://app.example/')) {
-        code = new URL(location).searchParams.get('code') ?? undefined;
-        break;
-      }
-      if (location) {
-        res = await fetch(new URL(location, issuer), { headers: { cookie: cookie() }, redirect: 'manual' });
-        keep(res);
-        continue;
-      }
-      const html = await res.text();
-      const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-      const login = /action="(\/interaction\/[^"]+\/login)"/.exec(html)?.[1];
-      const confirm = /action="(\/interaction\/[^"]+\/confirm)"/.exec(html)?.[1];
-      const target = login ?? confirm;
-      if (!target) break;
-      const body = new URLSearchParams(login ? { csrf, email, password: 'soak password 1' } : { csrf });
-      res = await fetch(`${issuer}${target}`, { method: 'POST', headers: { cookie: cookie(), 'content-type': form, origin: issuer }, body, redirect: 'manual' });
-      keep(res);
-    }
-    if (!count('authorize', code ? 200 : 500, Boolean(code))) return;
+    const appClient = { id: String(app.client_id), secret: String(app.client_secret) };
+    const signedIn = await loginFlow({ issuer, client: appClient, redirectUri: 'https://app.example/cb', scope: 'invoices:read', email, password: 'soak password 1' });
+    if (signedIn.step === 'code_exchange') count('authorize', 200, true);
+    if (!count(signedIn.step, signedIn.status, signedIn.status === 200)) return;
+    let refresh = signedIn.refreshToken;
     const auth = basic(app.client_id, app.client_secret);
-    const token = await fetch(`${issuer}/oauth2/token`, { method: 'POST', headers: { 'content-type': form, authorization: auth }, body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: 'https://app.example/cb', code_verifier: verifier }) });
-    let refresh = ((await token.json()) as { refresh_token?: string }).refresh_token;
-    if (!count('code_exchange', token.status, token.status === 200 && Boolean(refresh))) return;
     record('login', due);
     const spacing = 1000 / loginRate / REFRESHES_PER_LOGIN;
     for (let i = 1; i <= REFRESHES_PER_LOGIN && refresh; i++) {
