@@ -1,5 +1,6 @@
-// In-process verification: keyward/verify against a bare jose.jwtVerify with a local JWKS,
-// on the same token, in the same process.
+// In-process verification: keyward/verify against a bare jose.jwtVerify with a local JWKS, in
+// the same process. JWTs are checked locally; API keys are introspected at Keyward (uncached:
+// one introspection per call; cached: the kit's short answer cache).
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createVerifier } from '../src/verify/index.js';
 
@@ -7,32 +8,42 @@ export interface Rate {
   rps: number;
   p50_ms: number;
   p99_ms: number;
+  errors: number;
 }
 
 async function rate(fn: () => Promise<unknown>, seconds: number): Promise<Rate> {
   const warmUntil = performance.now() + Math.min(500, seconds * 250);
   while (performance.now() < warmUntil) await fn();
   const samples: number[] = [];
+  let errors = 0;
   const started = performance.now();
   const until = started + seconds * 1000;
   while (performance.now() < until) {
     const t = performance.now();
-    await fn();
+    await fn().catch(() => errors++);
     samples.push(performance.now() - t);
   }
   samples.sort((a, b) => a - b);
   const elapsed = (performance.now() - started) / 1000;
   const at = (q: number) => Number(samples[Math.min(samples.length - 1, Math.floor(samples.length * q))]!.toFixed(3));
-  return { rps: Math.round(samples.length / elapsed), p50_ms: at(0.5), p99_ms: at(0.99) };
+  return { rps: Math.round(samples.length / elapsed), p50_ms: at(0.5), p99_ms: at(0.99), errors };
 }
 
-export async function benchVerifyJwt(issuer: string, audience: string, token: string, seconds: number) {
+export async function benchVerify(o: { issuer: string; audience: string; token: string; apiKey: string; introspection: { clientId: string; clientSecret: string }; seconds: number }) {
+  const { issuer, audience, token, seconds } = o;
   const jwks = createLocalJWKSet((await (await fetch(`${issuer}/oauth2/jwks`)).json()) as { keys: [] });
-  const request = { headers: { authorization: `Bearer ${token}` } };
+  const bearer = { headers: { authorization: `Bearer ${token}` } };
+  const keyed = { headers: { 'x-api-key': o.apiKey } };
   const baseline = await rate(() => jwtVerify(token, jwks, { issuer, audience, typ: 'at+jwt', algorithms: ['ES256'] }), seconds);
-  const uncachedVerifier = createVerifier({ issuer, audience, tokenCacheSize: 0 });
-  const uncached = await rate(() => uncachedVerifier.verify(request), seconds);
-  const cachedVerifier = createVerifier({ issuer, audience });
-  const cached = await rate(() => cachedVerifier.verify(request), seconds);
-  return { baseline, uncached, cached };
+  const uncachedJwt = createVerifier({ issuer, audience, tokenCacheSize: 0 });
+  const cachedJwt = createVerifier({ issuer, audience });
+  const uncachedKey = createVerifier({ issuer, audience, introspection: o.introspection, cacheTtl: 0 });
+  const cachedKey = createVerifier({ issuer, audience, introspection: o.introspection });
+  return {
+    baseline,
+    jwtUncached: await rate(() => uncachedJwt.verify(bearer), seconds),
+    jwtCached: await rate(() => cachedJwt.verify(bearer), seconds),
+    keyUncached: await rate(() => uncachedKey.verify(keyed), seconds),
+    keyCached: await rate(() => cachedKey.verify(keyed), seconds),
+  };
 }
