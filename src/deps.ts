@@ -37,6 +37,7 @@ import { OAUTH_ROUTES } from './oauth/routes.js';
 import { createApp } from './http/app.js';
 import { failureReporter } from './http/failure.js';
 import { plainRouter, type PlainRouter } from './http/plain-endpoints.js';
+import { clientCredentialsFastPath, type TokenEndpoint } from './oauth/client-credentials-fast-path.js';
 import { livenessEndpoint, readinessEndpoint, type Probe } from './http/health.js';
 import { metricsEndpoint } from './metrics/endpoint.js';
 
@@ -49,6 +50,8 @@ export interface Services extends RegistryServices {
   app: Koa;
   /** Introspection and revocation, answered without Koa (http/plain-endpoints.ts). */
   plain: PlainRouter;
+  /** The token endpoint: plain client-credentials requests here, the rest to oidc-provider. */
+  tokenEndpoint: TokenEndpoint;
   keyVerifier: ApiKeyVerifier;
   metrics: Metrics;
   keys: KeyService;
@@ -244,6 +247,19 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       reportFailure,
     );
 
+    const tokenEndpoint = clientCredentialsFastPath({
+      issuer: config.issuer,
+      resources: config.resources,
+      scopes: SCOPE_CATALOG.all,
+      accessTokenTtl: config.accessTokenTtl,
+      accessTokenAlg: config.accessTokenAlg,
+      registry: base.registry,
+      keySet: oauth.keySet,
+      storeAvailable: () => store.available(),
+      onIssued: () => metrics.tokenIssued('client_credentials'),
+      reportFailure,
+    });
+
     return {
       ...base,
       redis,
@@ -253,6 +269,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       keySet: oauth.keySet,
       app,
       plain,
+      tokenEndpoint,
       keyVerifier: apiKeys.verifier,
       metrics,
       keys: apiKeys.keys,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from './deps.js';
 import type Provider from 'oidc-provider';
 import { observeRequest } from './http/request-observer.js';
-import { isProviderPath, pathOf } from './oauth/routes.js';
+import { isProviderPath, OAUTH_ROUTES, pathOf } from './oauth/routes.js';
 
 // One composed request handler per provider instance (a signing-key change swaps the provider).
 const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
@@ -36,7 +36,8 @@ export async function startServer(services: Services, port: number, host?: strin
     // a third (docs/benchmarks.md).
     const path = pathOf(req.url);
     observeRequest(req, res, path, services.logger, services.metrics);
-    if (isProviderPath(path)) void handlerOf(services.provider())(req, res);
+    if (path === OAUTH_ROUTES.token) void services.tokenEndpoint(req, res, () => void handlerOf(services.provider())(req, res));
+    else if (isProviderPath(path)) void handlerOf(services.provider())(req, res);
     else if (!services.plain(req, res, path)) void handle(req, res);
   });
   server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts (60 s)

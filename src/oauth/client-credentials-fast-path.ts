@@ -1,0 +1,168 @@
+// client_credentials is the hot path of machine-to-machine APIs. oidc-provider's token
+// pipeline (a Koa app with a dozen middlewares, a client rebuilt from hashed metadata on every
+// lookup) costs more than the token itself, so the plain valid case is answered here: a form
+// body with grant_type=client_credentials and nothing else but scope and resource, a client
+// authenticated with client_secret_basic, scopes the client holds. Anything else - every error,
+// every other grant, every other authentication method, any unusual parameter or header - is
+// handed to oidc-provider untouched (its body replayed), so oidc-provider stays the one
+// authority on the protocol's edges; this path only ever answers 200, with the token and the
+// answer oidc-provider would have given (test/oauth/client-credentials-fast-path.test.ts
+// compares the two).
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { importJWK, SignJWT, type JWK } from 'jose';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { ClientRecord } from '../clients/repository.js';
+import { hasMediaType, readBoundedBody } from '../http/bounded-body.js';
+import type { FailureReporter } from '../http/failure.js';
+import { StorageUnavailableError } from '../storage-unavailable.js';
+import type { KeySet } from './signing-keys.js';
+
+// oidc-provider's own limit for token request bodies.
+const MAX_BODY_BYTES = 56 * 1024;
+const FAST_PARAMS = new Set(['grant_type', 'scope', 'resource']);
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+
+export interface FastPathDeps {
+  issuer: string;
+  resources: readonly string[];
+  /** Product scopes: what a client-credentials token may carry. */
+  scopes: readonly string[];
+  accessTokenTtl: number;
+  accessTokenAlg: string;
+  registry: ClientRegistry;
+  keySet: () => KeySet;
+  /** Whether the protocol store answers: a token that could not be revoked is not issued. */
+  storeAvailable: () => boolean;
+  onIssued: () => void;
+  reportFailure: FailureReporter;
+}
+
+type Signer = { kid: string; key: Awaited<ReturnType<typeof importJWK>> };
+
+/** Replays an already-read body to whoever reads the request next (oidc-provider). */
+function replayBody(req: IncomingMessage, body: Buffer): void {
+  Object.defineProperty(req, 'readable', { value: true, configurable: true });
+  Object.defineProperty(req, 'iterator', {
+    configurable: true,
+    value: async function* replay() {
+      if (body.length > 0) yield body;
+    },
+  });
+}
+
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  if (!header || header.length > 1024 || !/^Basic [A-Za-z0-9+/]+=*$/.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Answers a token request, or hands it (body replayed) to `provider`. */
+export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, provider: () => void) => Promise<void>;
+
+export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
+  const productScopes = new Set(deps.scopes);
+  const signers = new WeakMap<KeySet, Promise<Signer | undefined>>();
+
+  /** The key oidc-provider signs with for this algorithm: the first signing one (signing-keys.ts). */
+  const signerFor = (keySet: KeySet) => {
+    let signer = signers.get(keySet);
+    if (!signer) {
+      const jwk = keySet.providerJwks.keys.find((k) => k.alg === deps.accessTokenAlg && !k.key_ops);
+      signer = jwk ? importJWK(jwk as JWK, deps.accessTokenAlg).then((key) => ({ kid: String(jwk.kid), key })) : Promise.resolve(undefined);
+      signers.set(keySet, signer);
+    }
+    return signer;
+  };
+
+  /** The token, or undefined when oidc-provider must answer. */
+  async function issue(req: IncomingMessage, params: URLSearchParams): Promise<object | undefined> {
+    const seen = new Set<string>();
+    for (const name of params.keys()) {
+      if (!FAST_PARAMS.has(name) || seen.has(name)) return undefined;
+      seen.add(name);
+    }
+    if (params.get('grant_type') !== 'client_credentials') return undefined;
+    const credentials = basicCredentials(req.headers.authorization);
+    if (!credentials) return undefined;
+
+    const resource = params.get('resource') ?? deps.resources[0];
+    if (!resource || !deps.resources.includes(resource)) return undefined;
+    const scopeParam = params.get('scope');
+    const scopes = scopeParam === null ? [] : scopeParam.split(' ');
+    if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !productScopes.has(scope))) return undefined;
+
+    const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
+    if (
+      !client ||
+      client.token_endpoint_auth_method !== 'client_secret_basic' ||
+      !client.grant_types.includes('client_credentials') ||
+      !(await deps.registry.secretMatches(credentials.id, credentials.secret))
+    ) {
+      return undefined;
+    }
+    const allowed = new Set(client.scope.split(' '));
+    if (scopes.some((scope) => !allowed.has(scope))) return undefined;
+    if (!deps.storeAvailable()) throw new StorageUnavailableError('store');
+    const signer = await signerFor(deps.keySet());
+    if (!signer) return undefined;
+
+    // The claims and their order as oidc-provider's JWT format writes them (formats/jwt.js),
+    // with Keyward's organizationId first (token-claims.ts).
+    const scope = [...new Set(scopes)].join(' ') || undefined;
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = iat + deps.accessTokenTtl;
+    const accessToken = await new SignJWT({
+      organizationId: client.organization_id,
+      jti: randomBytes(32).toString('base64url'),
+      sub: client.client_id,
+      iat,
+      exp,
+      scope,
+      client_id: client.client_id,
+      iss: deps.issuer,
+      aud: resource,
+    })
+      .setProtectedHeader({ alg: deps.accessTokenAlg, typ: 'at+jwt', kid: signer.kid })
+      .sign(signer.key);
+    deps.onIssued();
+    return { access_token: accessToken, expires_in: deps.accessTokenTtl, ...(scope ? { scope } : {}), token_type: 'Bearer' };
+  }
+
+  return async (req, res, provider) => {
+    // Other credentials, bodies and browsers (CORS) go to oidc-provider without being read.
+    if (req.method !== 'POST' || req.headers.origin !== undefined || !req.headers.authorization?.startsWith('Basic ') || !hasMediaType(req, 'application/x-www-form-urlencoded')) {
+      return provider();
+    }
+    let answer: object | undefined;
+    try {
+      const raw = await readBoundedBody(req, res, MAX_BODY_BYTES);
+      answer = await issue(req, new URLSearchParams(raw));
+      if (!answer) {
+        replayBody(req, Buffer.from(raw, 'utf8'));
+        return provider();
+      }
+    } catch (err) {
+      // A body too large or cut short, or a store that does not answer (503).
+      const failure = deps.reportFailure(err, '/oauth2/token');
+      res.statusCode = failure.status;
+      for (const [name, value] of Object.entries({ ...failure.headers, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' })) res.setHeader(name, value);
+      res.end(JSON.stringify(failure.body));
+      return;
+    }
+    const text = JSON.stringify(answer);
+    res.statusCode = 200;
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
+  };
+}
