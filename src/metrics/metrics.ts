@@ -1,5 +1,6 @@
 // Prometheus metrics (prom-client), on a registry of Keyward's own: what operators alert on.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { registerRequestMetrics } from './request-metrics.js';
 
 export interface Metrics {
   registry: Registry;
@@ -14,25 +15,14 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and its percentiles).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
-  const requests = new Counter({ name: 'keyward_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry] });
-  const latency = new Histogram({
-    name: 'keyward_http_request_duration_seconds',
-    help: 'HTTP request latency by route, method and status.',
-    labelNames: ['route', 'method', 'status'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const observeRequest = registerRequestMetrics(registry);
   const tokens = new Counter({ name: 'keyward_tokens_issued_total', help: 'Access tokens issued, by grant type.', labelNames: ['grant'], registers: [registry] });
   const keys = new Counter({ name: 'keyward_api_key_verifications_total', help: 'API key verifications, by result.', labelNames: ['result'], registers: [registry] });
   const reuse = new Counter({ name: 'keyward_grant_source_reuse_total', help: 'Refresh tokens or codes presented again after use (the grant was revoked).', labelNames: ['kind'], registers: [registry] });
   const storeErrors = new Counter({ name: 'keyward_store_errors_total', help: 'Requests that failed because Postgres or Redis did not answer.', labelNames: ['store'], registers: [registry] });
   return {
     registry,
-    observeRequest(labels, seconds) {
-      const l = { route: labels.route, method: labels.method, status: String(labels.status) };
-      requests.inc(l);
-      latency.observe(l, seconds);
-    },
+    observeRequest: (labels, seconds) => observeRequest(labels.route, labels.method, labels.status, seconds),
     tokenIssued: (grant) => tokens.inc({ grant }),
     apiKeyVerified: (result) => keys.inc({ result }),
     grantSourceReused: (kind) => reuse.inc({ kind }),
