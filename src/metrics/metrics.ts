@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), on a registry of Keyward's own: what operators alert on.
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
-import { registerRequestMetrics } from './request-metrics.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerCounter, registerRequestMetrics } from './hot-metrics.js';
 
 export interface Metrics {
   registry: Registry;
@@ -16,17 +16,17 @@ export function createMetrics(): Metrics {
   // Process metrics and event-loop lag (nodejs_eventloop_lag_seconds and its percentiles).
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   const observeRequest = registerRequestMetrics(registry);
-  const tokens = new Counter({ name: 'keyward_tokens_issued_total', help: 'Access tokens issued, by grant type.', labelNames: ['grant'], registers: [registry] });
-  const keys = new Counter({ name: 'keyward_api_key_verifications_total', help: 'API key verifications, by result.', labelNames: ['result'], registers: [registry] });
-  const reuse = new Counter({ name: 'keyward_grant_source_reuse_total', help: 'Refresh tokens or codes presented again after use (the grant was revoked).', labelNames: ['kind'], registers: [registry] });
-  const storeErrors = new Counter({ name: 'keyward_store_errors_total', help: 'Requests that failed because Postgres or Redis did not answer.', labelNames: ['store'], registers: [registry] });
+  const tokens = registerCounter(registry, 'keyward_tokens_issued_total', 'Access tokens issued, by grant type.', 'grant');
+  const keys = registerCounter(registry, 'keyward_api_key_verifications_total', 'API key verifications, by result.', 'result');
+  const reuse = registerCounter(registry, 'keyward_grant_source_reuse_total', 'Refresh tokens or codes presented again after use (the grant was revoked).', 'kind');
+  const storeErrors = registerCounter(registry, 'keyward_store_errors_total', 'Requests that failed because Postgres or Redis did not answer.', 'store');
   return {
     registry,
     observeRequest: (labels, seconds) => observeRequest(labels.route, labels.method, labels.status, seconds),
-    tokenIssued: (grant) => tokens.inc({ grant }),
-    apiKeyVerified: (result) => keys.inc({ result }),
-    grantSourceReused: (kind) => reuse.inc({ kind }),
-    storeError: (store) => storeErrors.inc({ store }),
+    tokenIssued: tokens,
+    apiKeyVerified: keys,
+    grantSourceReused: reuse,
+    storeError: storeErrors,
   };
 }
 

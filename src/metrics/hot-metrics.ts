@@ -1,7 +1,7 @@
-// keyward_http_requests_total and keyward_http_request_duration_seconds, kept by hand: prom-client
-// validates and hashes the labels on every observation, which cost the introspection endpoint a
-// tenth of its CPU (docs/benchmarks.md). Counts live in one map entry per label set and reach
-// prom-client's registry, in its exposition format, only when /metrics is scraped.
+// The metrics written on every request, kept by hand: prom-client validates and hashes the
+// labels on every observation, which cost the introspection endpoint a tenth of its CPU
+// (docs/benchmarks.md). Counts live in one map entry per label set and reach prom-client's
+// registry, in its exposition format, only when /metrics is scraped.
 import type { Registry } from 'prom-client';
 
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -70,4 +70,14 @@ export function registerRequestMetrics(registry: Registry): ObserveRequest {
     while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
     entry.perBucket[bucket]! += 1;
   };
+}
+
+/** A counter with one label, e.g. keyward_tokens_issued_total{grant}. */
+export function registerCounter(registry: Registry, name: string, help: string, label: string): (value: string) => void {
+  const counts = new Map<string, number>();
+  registry.registerMetric({
+    name,
+    get: async () => ({ name, help, type: 'counter', aggregator: 'sum', values: [...counts].map(([value, count]): MetricValue => ({ value: count, labels: { [label]: value } })) }),
+  } as never);
+  return (value) => void counts.set(value, (counts.get(value) ?? 0) + 1);
 }
