@@ -21,6 +21,7 @@ import { sendControlCommand } from '../src/control/client.js';
 import { benchVerify } from './verify.js';
 import { basicAuth, loginFlow } from './login-flow.js';
 import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
+import { buildKeyward } from './build.js';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -168,6 +169,7 @@ async function reachable(): Promise<boolean> {
 }
 
 async function main() {
+  buildKeyward();
   const external = await reachable();
   const processes = external && processesArg >= 0 ? Number(args[processesArg + 1]) : 1;
   const port = await freePort();

@@ -17,6 +17,7 @@ import { buildRegistryServices } from '../src/registry-services.js';
 import { runCommand } from '../src/cli/commands.js';
 import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
 import { loginFlow } from './login-flow.js';
+import { buildKeyward } from './build.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -66,6 +67,7 @@ const port = await new Promise<number>((resolve) => {
 });
 const issuer = `http://127.0.0.1:${port}`;
 const prefix = `kwsoak:${randomBytes(4).toString('hex')}:`;
+buildKeyward();
 const scratch = await createScratchDatabase(ADMIN_URL, 'soak');
 const env = { NODE_ENV: 'test', PORT: String(port), ISSUER: issuer, KEYWARD_SECRET: 'soak-secret-soak-secret-soak-secret-0123456', DATABASE_URL: scratch.url, REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' };
 const server = spawn(process.execPath, ['--import', 'tsx', 'bench/keyward-process.ts'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'inherit' });
