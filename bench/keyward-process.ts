@@ -4,7 +4,8 @@
 import cluster from 'node:cluster';
 
 const processes = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 1));
-cluster.setupPrimary({ exec: 'dist/main.js', execArgv: [] });
+const profileDir = process.env.BENCH_CPU_PROF;
+cluster.setupPrimary({ exec: 'dist/main.js', execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
 for (let i = 0; i < processes; i++) cluster.fork();
 process.once('SIGTERM', () => {
   for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');

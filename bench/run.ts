@@ -1,4 +1,4 @@
-// npm run bench [-- --quick | --smoke] [--processes N]
+// npm run bench [-- --quick | --smoke] [--processes N] [--only a,b] [--cpu-prof DIR]
 // Keyward's hot paths side by side with a baseline in the same run, on 127.0.0.1 only. Prints a
 // table, writes bench/results.json, appends dated rows to docs/benchmarks.md, and exits
 // non-zero when any scenario had a non-2xx answer or an error. Each HTTP scenario alternates
@@ -27,6 +27,12 @@ const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const quick = args.includes('--quick');
 const processesArg = args.indexOf('--processes');
+const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+// --only client_credentials,refresh_token: just those scenarios (verify_* run together).
+const only = valueOf('--only')?.split(',');
+const runs = (scenario: string) => !only || only.some((name) => scenario.startsWith(name));
+// --cpu-prof DIR: Keyward's workers write V8 CPU profiles there (open them in Chrome DevTools).
+const cpuProfileDir = valueOf('--cpu-prof');
 const DURATION = smoke ? 1 : quick ? 5 : 10;
 const WARMUP = smoke ? 0.5 : 2;
 const ROUNDS = smoke ? 1 : 2;
@@ -177,6 +183,7 @@ async function main() {
   const dataDir = join(tmpdir(), `keyward-bench-${process.pid}`);
   const prefix = `kwbench:${randomBytes(4).toString('hex')}:`;
   const env: Record<string, string> = { NODE_ENV: 'test', PORT: String(port), ISSUER: issuer, KEYWARD_SECRET: SECRET, DATA_DIR: dataDir, LOG_LEVEL: 'warn', BENCH_PROCESSES: String(processes) };
+  if (cpuProfileDir) env.BENCH_CPU_PROF = cpuProfileDir;
   if (external) {
     const scratch = await createScratchDatabase(ADMIN_URL, 'bench');
     Object.assign(env, { DATABASE_URL: scratch.url, REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix });
@@ -221,62 +228,70 @@ async function main() {
     rows.push({ scenario, rps: mine.rps, p50_ms: mine.p50_ms, p99_ms: mine.p99_ms, errors: mine.errors, rss_mb: rss, baseline_rps: base?.rps ?? null, ratio: base ? Number((mine.rps / base.rps).toFixed(2)) : null });
 
   const ccBody = 'grant_type=client_credentials&scope=invoices:read';
-  const [cc, ccBase] = await sideBySide(
+  if (runs('client_credentials')) {
+    const [cc, ccBase] = await sideBySide(
     () => load({ url: `${issuer}/oauth2/token`, method: 'POST', connections: 50, headers: { ...form, authorization: keywardAuth }, body: ccBody }),
     () => load({ url: `http://127.0.0.1:${basePort}/token`, method: 'POST', connections: 50, headers: { ...form, authorization: basicAuth('bench', 'bench-secret') }, body: ccBody }),
   );
-  record('client_credentials', cc, ccBase, peakRssMb(keyward.pid!));
+    record('client_credentials', cc, ccBase, peakRssMb(keyward.pid!));
+  }
 
-  // Seeds for Keyward come from real sign-ins (login, consent, code exchange), a few at a time.
-  const seeds: string[] = [];
-  while (seeds.length < REFRESH_CONNECTIONS * 2 * ROUNDS) {
-    const batch = await Promise.all(Array.from({ length: 4 }, () => loginFlow(signIn)));
-    for (const result of batch) {
-      if (!result.refreshToken) throw new Error(`a sign-in for the refresh seeds failed at ${result.step} with ${result.status}`);
-      seeds.push(result.refreshToken);
+  if (runs('refresh_token')) {
+    // Seeds for Keyward come from real sign-ins (login, consent, code exchange), a few at a time.
+    const seeds: string[] = [];
+    while (seeds.length < REFRESH_CONNECTIONS * 2 * ROUNDS) {
+      const batch = await Promise.all(Array.from({ length: 4 }, () => loginFlow(signIn)));
+      for (const result of batch) {
+        if (!result.refreshToken) throw new Error(`a sign-in for the refresh seeds failed at ${result.step} with ${result.status}`);
+        seeds.push(result.refreshToken);
+      }
+    }
+    const takeSeeds = (from: string[]) => from.splice(0, REFRESH_CONNECTIONS);
+    const appAuth = basicAuth(signIn.client.id, signIn.client.secret);
+    const refreshRun = async (url: string, auth: string, from: string[]) => {
+      await autocannon({ ...rotate(url, auth, takeSeeds(from)), duration: WARMUP });
+      return load(rotate(url, auth, takeSeeds(from)), false);
+    };
+    if (baseSeeds.length > 0) {
+      const [refresh, refreshBase] = await sideBySide(() => refreshRun(`${issuer}/oauth2/token`, appAuth, seeds), () => refreshRun(`http://127.0.0.1:${basePort}/token`, basicAuth('app', 'app-secret'), baseSeeds));
+      record('refresh_token', refresh, refreshBase, peakRssMb(keyward.pid!));
+    } else {
+      const runs: Measured[] = [];
+      for (let round = 0; round < ROUNDS; round++) runs.push(await refreshRun(`${issuer}/oauth2/token`, appAuth, seeds));
+      record('refresh_token', mean(runs), undefined, peakRssMb(keyward.pid!));
     }
   }
-  const takeSeeds = (from: string[]) => from.splice(0, REFRESH_CONNECTIONS);
-  const appAuth = basicAuth(signIn.client.id, signIn.client.secret);
-  const refreshRun = async (url: string, auth: string, from: string[]) => {
-    await autocannon({ ...rotate(url, auth, takeSeeds(from)), duration: WARMUP });
-    return load(rotate(url, auth, takeSeeds(from)), false);
-  };
-  if (baseSeeds.length > 0) {
-    const [refresh, refreshBase] = await sideBySide(() => refreshRun(`${issuer}/oauth2/token`, appAuth, seeds), () => refreshRun(`http://127.0.0.1:${basePort}/token`, basicAuth('app', 'app-secret'), baseSeeds));
-    record('refresh_token', refresh, refreshBase, peakRssMb(keyward.pid!));
-  } else {
-    const runs: Measured[] = [];
-    for (let round = 0; round < ROUNDS; round++) runs.push(await refreshRun(`${issuer}/oauth2/token`, appAuth, seeds));
-    record('refresh_token', mean(runs), undefined, peakRssMb(keyward.pid!));
+
+  if (runs('introspect_api_key')) {
+    const introspectBody = `token=${key}`;
+    const [intro, introBase] = await sideBySide(
+      () => load({ url: `${issuer}/oauth2/introspect`, method: 'POST', connections: 50, headers: { ...form, authorization: keywardAuth }, body: introspectBody }),
+      () => load({ url: `http://127.0.0.1:${hmacPort}/`, method: 'POST', connections: 50, headers: form, body: introspectBody }),
+    );
+    record('introspect_api_key', intro, introBase, peakRssMb(keyward.pid!));
   }
 
-  const introspectBody = `token=${key}`;
-  const [intro, introBase] = await sideBySide(
-    () => load({ url: `${issuer}/oauth2/introspect`, method: 'POST', connections: 50, headers: { ...form, authorization: keywardAuth }, body: introspectBody }),
-    () => load({ url: `http://127.0.0.1:${hmacPort}/`, method: 'POST', connections: 50, headers: form, body: introspectBody }),
-  );
-  record('introspect_api_key', intro, introBase, peakRssMb(keyward.pid!));
-
   // No bare counterpart: a sign-in is Keyward's own pages around oidc-provider's interactions.
-  record('authorize_flow', await signIns(signIn, AUTHORIZE_CONCURRENCY, DURATION), undefined, peakRssMb(keyward.pid!));
+  if (runs('authorize_flow')) record('authorize_flow', await signIns(signIn, AUTHORIZE_CONCURRENCY, DURATION), undefined, peakRssMb(keyward.pid!));
 
-  const tokenRes = await fetch(`${issuer}/oauth2/token`, { method: 'POST', headers: { ...form, authorization: keywardAuth }, body: ccBody });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const introspection = { clientId: String(client.client_id), clientSecret: String(client.client_secret) };
-  const verify = await benchVerify({ issuer, audience: config.resources[0]!, token, apiKey: key, introspection, seconds: DURATION });
-  const selfRss = Math.round(process.memoryUsage().rss / 1e6);
-  record('verify_jwt_uncached', verify.jwtUncached, verify.baseline, selfRss);
-  record('verify_jwt_cached', verify.jwtCached, verify.baseline, selfRss);
-  record('verify_api_key_uncached', verify.keyUncached, verify.baseline, selfRss);
-  record('verify_api_key_cached', verify.keyCached, verify.baseline, selfRss);
+  if (runs('verify')) {
+    const tokenRes = await fetch(`${issuer}/oauth2/token`, { method: 'POST', headers: { ...form, authorization: keywardAuth }, body: ccBody });
+    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const introspection = { clientId: String(client.client_id), clientSecret: String(client.client_secret) };
+    const verify = await benchVerify({ issuer, audience: config.resources[0]!, token, apiKey: key, introspection, seconds: DURATION });
+    const selfRss = Math.round(process.memoryUsage().rss / 1e6);
+    record('verify_jwt_uncached', verify.jwtUncached, verify.baseline, selfRss);
+    record('verify_jwt_cached', verify.jwtCached, verify.baseline, selfRss);
+    record('verify_api_key_uncached', verify.keyUncached, verify.baseline, selfRss);
+    record('verify_api_key_cached', verify.keyCached, verify.baseline, selfRss);
+  }
 
   const backend = external ? 'Postgres + Redis' : 'embedded (PGlite + SQL adapter)';
   const machine = `${cpus().length} cores, Node ${process.version}, ${processes} process(es), ${backend}`;
   console.log(`keyward bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}: ${DURATION}s per run, ${ROUNDS} round(s)) on ${machine}`);
   console.table(rows);
   writeFileSync('bench/results.json', `${JSON.stringify(rows, null, 2)}\n`);
-  if (!smoke) {
+  if (!smoke && !only && !cpuProfileDir) {
     const date = new Date().toISOString().slice(0, 10);
     for (const r of rows) {
       appendFileSync('docs/benchmarks.md', `| ${date} | ${machine} | ${r.scenario} | ${r.rps} | ${r.p50_ms} | ${r.p99_ms} | ${r.errors} | ${r.rss_mb} | ${r.baseline_rps ?? '-'} | ${r.ratio ?? '-'} |\n`);
