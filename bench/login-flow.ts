@@ -10,6 +10,8 @@ export interface LoginFlowOptions {
   scope: string;
   email: string;
   password: string;
+  /** Receives each request's duration in ms. */
+  onRequest?: (ms: number) => void;
 }
 
 export interface LoginFlowResult {
@@ -34,7 +36,9 @@ export async function loginFlow(o: LoginFlowOptions): Promise<LoginFlowResult> {
   const send = async (url: string | URL, init: RequestInit = {}) => {
     requests++;
     const headers = { ...(init.headers as Record<string, string>), ...(jar.size ? { cookie: cookie() } : {}) };
+    const started = performance.now();
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    o.onRequest?.(performance.now() - started);
     for (const set of res.headers.getSetCookie()) {
       const [pair] = set.split(';');
       const i = pair!.indexOf('=');
