@@ -232,7 +232,7 @@ async function main() {
   const baseline = await start('bench/baseline-oidc.ts', { PORT: String(basePort), BENCH_PROCESSES: String(processes), BENCH_REFRESH_SEEDS: String(refreshSeeds) }, 'baseline ready');
   const baseSeeds = (JSON.parse(/baseline ready (\{.*\})/.exec(baseline.output())?.[1] ?? '{}') as { refreshTokens?: string[] }).refreshTokens ?? [];
   const hmacPort = await freePort();
-  await start('bench/baseline-hmac.ts', { PORT: String(hmacPort), BENCH_KEY: key }, 'baseline ready');
+  await start('bench/baseline-hmac.ts', { PORT: String(hmacPort), BENCH_KEY: key, BENCH_PROCESSES: String(processes) }, 'baseline ready');
 
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const rows: Array<Record<string, string | number | null>> = [];
