@@ -66,7 +66,8 @@ describe('k8s manifests', () => {
     expect(container.resources.requests).toBeDefined();
     expect(container.resources.limits).toBeDefined();
     expect(deployment.spec.replicas).toBe(3);
-    expect(Number(configMap.data.SHUTDOWN_TIMEOUT) + 5).toBeLessThan(pod.terminationGracePeriodSeconds);
+    expect(Number(configMap.data.SHUTDOWN_DELAY)).toBeGreaterThan(0);
+    expect(Number(configMap.data.SHUTDOWN_DELAY) + Number(configMap.data.SHUTDOWN_TIMEOUT)).toBeLessThan(pod.terminationGracePeriodSeconds);
     expect(byKind('HorizontalPodAutoscaler')[0]!.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
     expect(byKind('PodDisruptionBudget')[0]!.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     expect(byKind('Job')[0]!.spec.template.spec.containers[0].command).toEqual(['node', 'bin/keyward.js', 'migrate']);
