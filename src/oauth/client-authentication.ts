@@ -7,21 +7,20 @@ import type { ClientRecord } from '../clients/repository.js';
 
 const failed = () => new KeywardError('invalid_client', 'client authentication failed');
 
-function parseBasic(header: string): { id: string; secret: string } {
+/** client_secret_basic credentials, or undefined when the header is not well-formed Basic. */
+export function parseBasicCredentials(header: string): { id: string; secret: string } | undefined {
   const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
-  if (!match) throw failed();
+  if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw failed();
-  // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-  const decode = (part: string) => {
-    try {
-      return decodeURIComponent(part.replace(/\+/g, ' '));
-    } catch {
-      throw failed();
-    }
-  };
-  return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  if (colon < 0) return undefined;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
+    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function authenticateClient(
@@ -39,7 +38,9 @@ export async function authenticateClient(
   let id: string;
   let secret: string | undefined;
   if (header) {
-    ({ id, secret } = parseBasic(header));
+    const basic = parseBasicCredentials(header);
+    if (!basic) throw failed();
+    ({ id, secret } = basic);
     if (bodyId !== undefined && bodyId !== id) throw new KeywardError('invalid_request', 'client_id does not match the authenticated client');
   } else if (bodyId !== undefined) {
     id = bodyId;

@@ -17,6 +17,7 @@ import { hasMediaType, readBoundedBody } from '../http/bounded-body.js';
 import type { FailureReporter } from '../http/failure.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import type { KeySet } from './signing-keys.js';
+import { parseBasicCredentials } from './client-authentication.js';
 
 // oidc-provider's own limit for token request bodies.
 const MAX_BODY_BYTES = 56 * 1024;
@@ -51,20 +52,6 @@ function replayBody(req: IncomingMessage, body: Buffer): void {
   });
 }
 
-function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
-  if (!header || header.length > 1024 || !/^Basic [A-Za-z0-9+/]+=*$/.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
-    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Answers a token request, or hands it (body replayed) to `provider`. */
 export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, provider: () => void) => Promise<void>;
 
@@ -91,8 +78,9 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
       seen.add(name);
     }
     if (params.get('grant_type') !== 'client_credentials') return undefined;
-    const credentials = basicCredentials(req.headers.authorization);
-    if (!credentials) return undefined;
+    const header = req.headers.authorization;
+    const credentials = header && header.length <= 1024 ? parseBasicCredentials(header) : undefined;
+    if (!credentials || credentials.id.length === 0) return undefined;
 
     const resource = params.get('resource') ?? deps.resources[0];
     if (!resource || !deps.resources.includes(resource)) return undefined;
