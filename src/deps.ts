@@ -163,6 +163,12 @@ async function startProvider(
 }
 
 /** API keys: verification with its cache, cross-replica invalidation, usage and the rules. */
+/** A connection of its own for pub/sub: a duplicate, or in a cluster one to the seed node. */
+function subscriberFor(redis: Redis | Cluster, config: Config): Redis {
+  if (redis instanceof Cluster) return new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  return redis.duplicate();
+}
+
 async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
   const { db } = base.database;
   const lastUsed = lastUsedRecorder(db, base.logger);
@@ -171,7 +177,7 @@ async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis
   const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified, () => bus.listening());
   const invalidate = (keyHash: string) => verifier.invalidate(keyHash);
   const bus: InvalidationBus = redis
-    ? await redisInvalidationBus(redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, () => verifier.forgetAll(), base.logger)
+    ? await redisInvalidationBus(subscriberFor(redis, config), redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, () => verifier.forgetAll(), base.logger)
     : localInvalidationBus(invalidate);
   closers.unshift(() => bus.close());
   const keys = keyService({
@@ -256,6 +262,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       registry: base.registry,
       keySet: oauth.keySet,
       storeAvailable: () => store.available(),
+      storeKind: store.kind === 'redis' ? 'redis' : 'database',
       onIssued: () => metrics.tokenIssued('client_credentials'),
       reportFailure,
     });

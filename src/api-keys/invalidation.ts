@@ -2,7 +2,7 @@
 // hash on Redis, and each replica drops it from its verification cache. Without Redis there
 // is one process (embedded mode), and local invalidation is all there is. While the bus cannot
 // hear, a replica's cache could hold a key revoked elsewhere: verification then fails closed
-// (503), and whatever was cached before a reconnect is dropped.
+// (503), and whatever was cached before the bus hears again is dropped.
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 
@@ -16,32 +16,66 @@ export interface InvalidationBus extends InvalidationPublisher {
   close(): Promise<void>;
 }
 
+// A subscriber sends nothing on its own, so a connection that died silently would look alive
+// for ever: it is pinged, and one that does not answer is dropped and reconnected.
+const HEARTBEAT_MS = 2_000;
+const HEARTBEAT_TIMEOUT_MS = 1_000;
+
+/**
+ * `subscriber` is a connection of its own, to one node (a Redis Cluster broadcasts PUBLISH to
+ * every node); `publisher` is the shared client.
+ */
 export async function redisInvalidationBus(
-  redis: Redis | Cluster,
+  subscriber: Redis,
+  publisher: Redis | Cluster,
   channel: string,
   onInvalidate: (keyHash: string) => void,
   onMissedInvalidations: () => void,
   logger: Logger,
 ): Promise<InvalidationBus> {
-  const subscriber = redis.duplicate();
+  let listening = false;
+  const deaf = () => {
+    listening = false;
+  };
   subscriber.on('error', () => {});
   subscriber.on('message', (_channel: string, keyHash: string) => onInvalidate(keyHash));
-  // The duplicate inherits lazyConnect and no offline queue: connect before subscribing.
+  subscriber.on('close', deaf).on('reconnecting', deaf).on('end', deaf);
   await subscriber.connect();
   await subscriber.subscribe(channel);
-  // ioredis restores the subscription after a reconnect; what was published meanwhile is lost.
-  subscriber.on('ready', onMissedInvalidations);
+  listening = true;
+  // After a reconnect ioredis resubscribes without waiting for the reply, and whatever was
+  // published meanwhile is lost: listen again only once the subscription is confirmed, then
+  // forget what was cached.
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channel).then(
+      () => {
+        onMissedInvalidations();
+        listening = subscriber.status === 'ready';
+      },
+      () => subscriber.disconnect(true),
+    );
+  });
+  const heartbeat = setInterval(() => {
+    if (!listening) return;
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), HEARTBEAT_TIMEOUT_MS).unref());
+    Promise.race([subscriber.ping(), timeout]).catch(() => {
+      listening = false;
+      subscriber.disconnect(true);
+    });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   return {
-    listening: () => subscriber.status === 'ready',
+    listening: () => listening,
     async publish(keyHash) {
       onInvalidate(keyHash);
       try {
-        await redis.publish(channel, keyHash);
+        await publisher.publish(channel, keyHash);
       } catch (err) {
         logger.warn({ err }, 'publishing an API key invalidation failed; other replicas see it when their cache entry expires');
       }
     },
     async close() {
+      clearInterval(heartbeat);
       subscriber.disconnect();
     },
   };

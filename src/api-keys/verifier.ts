@@ -37,6 +37,9 @@ const CACHE_MAX = 50_000;
 
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
+  // Bumped by every invalidation: a lookup that started before one is not cached, since it may
+  // have read the row just before the revocation.
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,11 +57,13 @@ export class ApiKeyVerifier {
 
   /** Drops a key from this replica's cache (called by the invalidation bus). */
   invalidate(keyHash: string): void {
+    this.generation++;
     this.cache.delete(keyHash);
   }
 
   /** Drops every cached key (the bus missed invalidations while it was down). */
   forgetAll(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -70,6 +75,7 @@ export class ApiKeyVerifier {
     const now = Date.now();
     const hit = this.cache.get(keyHash);
     if (hit && hit.expires > now) return hit;
+    const generation = this.generation;
     let record: ApiKeyRecord | undefined;
     try {
       record = await findApiKeyByHash(this.db, keyHash);
@@ -77,6 +83,7 @@ export class ApiKeyVerifier {
       throw new StorageUnavailableError('database', { cause: err });
     }
     const entry = { record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: now + (record ? HIT_TTL_MS : MISS_TTL_MS) };
+    if (generation !== this.generation) return entry;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(keyHash, entry);
     return entry;

@@ -4,16 +4,17 @@
 // body with grant_type=client_credentials and nothing else but scope and resource, a client
 // authenticated with client_secret_basic, scopes the client holds. Anything else - every error,
 // every other grant, every other authentication method, any unusual parameter or header - is
-// handed to oidc-provider untouched (its body replayed), so oidc-provider stays the one
-// authority on the protocol's edges; this path only ever answers 200, with the token and the
-// answer oidc-provider would have given (test/oauth/client-credentials-fast-path.test.ts
-// compares the two).
+// handed to oidc-provider (its body replayed byte for byte), so oidc-provider stays the one
+// authority on the protocol's edges. This path answers 200 with the token and the answer
+// oidc-provider would have given (test/oauth/client-credentials-fast-path.test.ts compares the
+// two), 503 when the stores do not answer, and 413 for a streamed body past oidc-provider's own
+// limit (which oidc-provider would refuse with 400).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
-import { hasMediaType, readBoundedBody } from '../http/bounded-body.js';
+import { hasMediaType, readBoundedBytes } from '../http/bounded-body.js';
 import type { FailureReporter } from '../http/failure.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import type { KeySet } from './signing-keys.js';
@@ -23,6 +24,15 @@ import { parseBasicCredentials } from './client-authentication.js';
 const MAX_BODY_BYTES = 56 * 1024;
 const FAST_PARAMS = new Set(['grant_type', 'scope', 'resource']);
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+// What oidc-provider accepts in a Basic header (canonical base64) and in its decoded parts.
+const CANONICAL_BASIC = /^Basic (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const hasControlCharacter = (value: string) => {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+};
 
 export interface FastPathDeps {
   issuer: string;
@@ -35,6 +45,7 @@ export interface FastPathDeps {
   keySet: () => KeySet;
   /** Whether the protocol store answers: a token that could not be revoked is not issued. */
   storeAvailable: () => boolean;
+  storeKind: 'redis' | 'database';
   onIssued: () => void;
   reportFailure: FailureReporter;
 }
@@ -59,12 +70,20 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
   const productScopes = new Set(deps.scopes);
   const signers = new WeakMap<KeySet, Promise<Signer | undefined>>();
 
-  /** The key oidc-provider signs with for this algorithm: the first signing one (signing-keys.ts). */
+  /**
+   * The key oidc-provider signs with for this algorithm: the first signing one
+   * (signing-keys.ts). A key that cannot be imported leaves the signing to oidc-provider.
+   */
   const signerFor = (keySet: KeySet) => {
     let signer = signers.get(keySet);
     if (!signer) {
       const jwk = keySet.providerJwks.keys.find((k) => k.alg === deps.accessTokenAlg && !k.key_ops);
-      signer = jwk ? importJWK(jwk as JWK, deps.accessTokenAlg).then((key) => ({ kid: String(jwk.kid), key })) : Promise.resolve(undefined);
+      signer = jwk
+        ? importJWK(jwk as JWK, deps.accessTokenAlg).then(
+            (key) => ({ kid: String(jwk.kid), key }),
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
       signers.set(keySet, signer);
     }
     return signer;
@@ -79,8 +98,8 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     }
     if (params.get('grant_type') !== 'client_credentials') return undefined;
     const header = req.headers.authorization;
-    const credentials = header && header.length <= 1024 ? parseBasicCredentials(header) : undefined;
-    if (!credentials || credentials.id.length === 0) return undefined;
+    const credentials = header && header.length <= 1024 && CANONICAL_BASIC.test(header) ? parseBasicCredentials(header) : undefined;
+    if (!credentials || credentials.id.length === 0 || hasControlCharacter(credentials.id) || hasControlCharacter(credentials.secret)) return undefined;
 
     const resource = params.get('resource') ?? deps.resources[0];
     if (!resource || !deps.resources.includes(resource)) return undefined;
@@ -97,9 +116,11 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     ) {
       return undefined;
     }
+    // oidc-provider refuses a client without scopes as invalid metadata: so does this path.
+    if (client.scope === '') return undefined;
     const allowed = new Set(client.scope.split(' '));
     if (scopes.some((scope) => !allowed.has(scope))) return undefined;
-    if (!deps.storeAvailable()) throw new StorageUnavailableError('store');
+    if (!deps.storeAvailable()) throw new StorageUnavailableError(deps.storeKind);
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;
 
@@ -125,17 +146,24 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     return { access_token: accessToken, expires_in: deps.accessTokenTtl, ...(scope ? { scope } : {}), token_type: 'Bearer' };
   }
 
+  /** Requests this path never reads: other credentials, bodies, charsets, browsers (CORS). */
+  const notPlain = (req: IncomingMessage) =>
+    req.method !== 'POST' ||
+    req.headers.origin !== undefined ||
+    !req.headers.authorization?.startsWith('Basic ') ||
+    Object.keys(req.headers).some((name) => name.startsWith('oauth-client-attestation')) ||
+    !hasMediaType(req, 'application/x-www-form-urlencoded') ||
+    !/^[^;]*(;\s*charset=("?)utf-8\2\s*)?$/i.test(req.headers['content-type'] ?? '') ||
+    Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+
   return async (req, res, provider) => {
-    // Other credentials, bodies and browsers (CORS) go to oidc-provider without being read.
-    if (req.method !== 'POST' || req.headers.origin !== undefined || !req.headers.authorization?.startsWith('Basic ') || !hasMediaType(req, 'application/x-www-form-urlencoded')) {
-      return provider();
-    }
+    if (notPlain(req)) return provider();
     let answer: object | undefined;
     try {
-      const raw = await readBoundedBody(req, res, MAX_BODY_BYTES);
-      answer = await issue(req, new URLSearchParams(raw));
+      const raw = await readBoundedBytes(req, res, MAX_BODY_BYTES);
+      answer = await issue(req, new URLSearchParams(raw.toString('utf8')));
       if (!answer) {
-        replayBody(req, Buffer.from(raw, 'utf8'));
+        replayBody(req, raw);
         return provider();
       }
     } catch (err) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
@@ -130,6 +131,24 @@ describe('health', () => {
     } finally {
       await redis.start();
     }
+  });
+
+  it('G53 a replica whose revocation feed dropped forgets its cached keys once it hears again', async () => {
+    const org = await server.createOrg();
+    const { id, key } = await operatorKey(server, org, ['api-keys:read']);
+    expect((await api(server, 'GET', '/v1/api-keys', key)).status).toBe(200);
+    // A revocation this replica never hears of (published while its subscription was down).
+    await server.services.database.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).execute();
+    expect((await api(server, 'GET', '/v1/api-keys', key)).status).toBe(200); // still cached
+    execFileSync('redis-cli', ['-p', new URL(redis.url).port, 'client', 'kill', 'type', 'pubsub']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40 && statuses.at(-1) !== 401; i++) {
+      statuses.push((await api(server, 'GET', '/v1/api-keys', key)).status);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // Refused while the feed is down or the key is gone from the cache: never accepted again.
+    expect(statuses.every((status) => status === 503 || status === 401)).toBe(true);
+    expect(statuses.at(-1)).toBe(401);
   });
 
   it('G53 under load, a Redis stop turns answers into 503s (never 500s, never a token) and they recover', async () => {

@@ -37,7 +37,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function post(body: string, headers: Record<string, string>) {
+async function post(body: string | Buffer, headers: Record<string, string>) {
   answeredBy = [];
   const res = await fetch(`${frontUrl}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown>, by: answeredBy[0] };
@@ -92,6 +92,31 @@ describe('client-credentials fast path', () => {
     expect(res.by).toBe('oidc-provider');
     expect(res.status).toBe(status);
     expect(res.body.error).toEqual(expect.any(String));
+    expect(res.body.access_token).toBeUndefined();
+  });
+
+  it('replays a body it read byte for byte (a byte that is not UTF-8 stays one byte)', async () => {
+    const body = Buffer.concat([Buffer.from('grant_type=client_credentials&scope=invoices:read&x-trace='), Buffer.from([0xe9])]);
+    const res = await post(body, auth());
+    expect(res.by).toBe('oidc-provider');
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['another charset', () => ({ ...auth(), 'content-type': 'application/x-www-form-urlencoded; charset=iso-8859-1' })],
+    ['a Basic header that is not canonical base64', () => ({ authorization: `${basic(client.clientId, client.clientSecret)}==` })],
+    ['client attestation headers', () => ({ ...auth(), 'oauth-client-attestation': 'x' })],
+  ])('hands over a request with %s', async (_label, headers) => {
+    const res = await post('grant_type=client_credentials', headers());
+    expect(res.by).toBe('oidc-provider');
+  });
+
+  it('hands over a client oidc-provider would refuse: one registered without scopes', async () => {
+    const bare = await server.createClient({ org, grants: ['client_credentials'], scope: 'invoices:read' });
+    await server.services.database.db.updateTable('oauth_clients').set({ scope: '' }).where('client_id', '=', bare.clientId).execute();
+    server.services.registry.invalidate(bare.clientId);
+    const res = await post('grant_type=client_credentials', { authorization: basic(bare.clientId, bare.clientSecret) });
+    expect(res.by).toBe('oidc-provider');
     expect(res.body.access_token).toBeUndefined();
   });
 
