@@ -37,7 +37,7 @@ const hasControlCharacter = (value: string) => {
 export interface FastPathDeps {
   issuer: string;
   resources: readonly string[];
-  /** Product scopes: what a client-credentials token may carry. */
+  /** Every scope an access token may carry (the resource servers' scopes in provider.ts). */
   scopes: readonly string[];
   accessTokenTtl: number;
   accessTokenAlg: string;
@@ -67,7 +67,7 @@ function replayBody(req: IncomingMessage, body: Buffer): void {
 export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, provider: () => void) => Promise<void>;
 
 export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
-  const productScopes = new Set(deps.scopes);
+  const tokenScopes = new Set(deps.scopes);
   const signers = new WeakMap<KeySet, Promise<Signer | undefined>>();
 
   /**
@@ -105,15 +105,13 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     if (!resource || !deps.resources.includes(resource)) return undefined;
     const scopeParam = params.get('scope');
     const scopes = scopeParam === null ? [] : scopeParam.split(' ');
-    if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !productScopes.has(scope))) return undefined;
+    if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !tokenScopes.has(scope))) return undefined;
 
     const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
-    if (
-      !client ||
-      client.token_endpoint_auth_method !== 'client_secret_basic' ||
-      !client.grant_types.includes('client_credentials') ||
-      !(await deps.registry.secretMatches(credentials.id, credentials.secret))
-    ) {
+    // Hashed for every client, known or not (secretMatches hashes a decoy for an unknown one),
+    // so the time spent here does not tell which client ids exist (checklist B20).
+    const secretMatches = await deps.registry.secretMatches(credentials.id, credentials.secret);
+    if (!client || !secretMatches || client.token_endpoint_auth_method !== 'client_secret_basic' || !client.grant_types.includes('client_credentials')) {
       return undefined;
     }
     // oidc-provider refuses a client without scopes as invalid metadata: so does this path.
