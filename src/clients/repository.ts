@@ -53,6 +53,11 @@ export async function createClient(
     throw new KeywardError('invalid_client_metadata', 'a public client cannot introspect tokens', 'introspect');
   }
   const scope = validateScope(input.scope ?? catalog.defaults.join(' '), catalog.all);
+  // An app's users can still sign in with `openid` alone; a machine client without a scope
+  // could never get a token (oidc-provider refuses its metadata).
+  if (scope === '' && !grantTypes.includes('authorization_code')) {
+    throw new KeywardError('invalid_client_metadata', 'a client without authorization_code needs at least one scope', 'scope');
+  }
   if (!(await findOrganization(db, input.organizationId))) {
     throw new KeywardError('not_found', `no organization ${input.organizationId}`, 'organization_id');
   }

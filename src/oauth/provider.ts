@@ -45,6 +45,14 @@ function rejectUnknownScopes(ctx: KoaContextWithOIDC, known: ReadonlySet<string>
   if (unknown.length > 0) throw new errors.InvalidScope('requested scope is not supported', unknown.join(' '));
 }
 
+function originOf(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, store, registry, records, keySet } = deps;
   const known = new Set(['openid', 'offline_access', ...deps.scopes]);
@@ -85,6 +93,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     extraTokenClaims: extraTokenClaims(registry, records, store),
+    // Browsers may call the token endpoint only for public clients (SPAs), from the origin of
+    // one of their redirect URIs; a confidential client's secret never belongs in a browser.
+    // (oidc-provider's default, made explicit; Keyward serves userinfo itself.)
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' && client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => originOf(uri) === origin),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

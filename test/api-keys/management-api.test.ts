@@ -303,6 +303,9 @@ describe('members and OAuth apps', () => {
     const bad = await api(server, 'POST', '/v1/oauth-clients', adminA.key, { name: 'Evil', grant_types: ['authorization_code'], redirect_uris: ['javascript:alert(1)'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid_redirect_uri');
+    const scopeless = await api(server, 'POST', '/v1/oauth-clients', adminA.key, { name: 'Machine', grant_types: ['client_credentials'], scopes: [] });
+    expect(scopeless.status).toBe(400);
+    expect(scopeless.body).toMatchObject({ error: 'invalid_client_metadata', param: 'scope' });
     expect((await api(server, 'DELETE', `/v1/oauth-clients/${id}`, adminB.key)).status).toBe(404);
     expect((await api(server, 'DELETE', `/v1/oauth-clients/${id}`, adminA.key)).body).toEqual({ id, object: 'oauth_client', deleted: true });
     expect((await api(server, 'GET', `/v1/oauth-clients/${id}`, adminA.key)).status).toBe(404);

@@ -41,6 +41,22 @@ describe('authorization code + PKCE', () => {
     expect(payload).toMatchObject({ sub: user.id, client_id: app.clientId, scope: 'invoices:read', organizationId: org });
   });
 
+  it('lets a public client (an SPA) redeem its code with PKCE and no secret, from its own origin only (CORS)', async () => {
+    const spaRedirect = 'https://spa.example/cb';
+    const spa = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [spaRedirect], isPublic: true, scope: 'invoices:read' });
+    const { verifier, challenge } = pkcePair();
+    const redirect = await authorize(server, { ...flow, organizationId: org, user, redirectUri: spaRedirect, clientId: spa.clientId, challenge });
+    const form = { grant_type: 'authorization_code', code: redirect.searchParams.get('code')!, redirect_uri: spaRedirect, code_verifier: verifier, client_id: spa.clientId };
+    const foreign = await postForm(server, '/oauth2/token', form, { origin: 'https://evil.example' });
+    expect(foreign.status).toBe(400);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(foreign.body.access_token).toBeUndefined();
+    const own = await postForm(server, '/oauth2/token', form, { origin: 'https://spa.example' });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('access-control-allow-origin')).toBe('https://spa.example');
+    expect(own.body.access_token).toEqual(expect.any(String));
+  });
+
   it('requires PKCE (checklist A9)', async () => {
     const res = await fetch(authorizeUrl(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read' }), {
       redirect: 'manual',

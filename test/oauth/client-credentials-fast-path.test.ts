@@ -130,5 +130,9 @@ describe('client-credentials fast path', () => {
     expect(posted).toMatchObject({ by: 'oidc-provider', status: 200 });
     const cors = await post('grant_type=client_credentials', { ...auth(), origin: 'https://app.example' });
     expect(cors.by).toBe('oidc-provider');
+    // A confidential client is never served to a browser (clientBasedCORS in provider.ts).
+    expect(cors.status).toBe(400);
+    expect(cors.headers.get('access-control-allow-origin')).toBeNull();
+    expect(cors.body.access_token).toBeUndefined();
   });
 });
