@@ -162,13 +162,13 @@ async function startProvider(
   return { provider: () => provider, keySet: () => keySet, reload: () => reloader.reload() };
 }
 
-/** API keys: verification with its cache, cross-replica invalidation, usage and the rules. */
 /** A connection of its own for pub/sub: a duplicate, or in a cluster one to the seed node. */
 function subscriberFor(redis: Redis | Cluster, config: Config): Redis {
   if (redis instanceof Cluster) return new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
   return redis.duplicate();
 }
 
+/** API keys: verification with its cache, cross-replica invalidation, usage and the rules. */
 async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
   const { db } = base.database;
   const lastUsed = lastUsedRecorder(db, base.logger);
@@ -261,8 +261,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       accessTokenAlg: config.accessTokenAlg,
       registry: base.registry,
       keySet: oauth.keySet,
-      storeAvailable: () => store.available(),
-      storeKind: store.kind === 'redis' ? 'redis' : 'database',
+      assertStoreAvailable: () => store.assertAvailable(),
       onIssued: () => metrics.tokenIssued('client_credentials'),
       reportFailure,
     });

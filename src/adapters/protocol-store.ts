@@ -11,8 +11,11 @@ import { SqlAdapter } from './sql.js';
 export interface ProtocolStore {
   kind: 'redis' | 'sql';
   forModel(model: string): Adapter;
-  /** False while the connection is known to be down: a check without a round trip. */
-  available(): boolean;
+  /**
+   * Throws StorageUnavailableError while the connection is known to be down: a check without
+   * a round trip, for answers that write nothing yet must not be given during an outage.
+   */
+  assertAvailable(): void;
 }
 
 const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
@@ -41,11 +44,13 @@ export function redisProtocolStore(redis: Redis | Cluster, prefix: string, polic
   return {
     kind: 'redis',
     forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis'),
-    available: () => redis.status === 'ready',
+    assertAvailable: () => {
+      if (redis.status !== 'ready') throw new StorageUnavailableError('redis');
+    },
   };
 }
 
 export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy): ProtocolStore {
   // The database is asked on every path that needs it; an outage surfaces there.
-  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database'), available: () => true };
+  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database'), assertAvailable: () => {} };
 }

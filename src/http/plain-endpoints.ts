@@ -16,7 +16,8 @@ export type PlainEndpoint = (req: IncomingMessage, res: ServerResponse) => Promi
 /** Answers POSTs to its paths; true when the request was one of them. */
 export type PlainRouter = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
-function send(res: ServerResponse, status: number, body: object | undefined, headers: Record<string, string>): void {
+/** A JSON answer (or an empty one) that is never cached. */
+export function sendJson(res: ServerResponse, status: number, body: object | undefined, headers: Record<string, string> = {}): void {
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   // RFC 6749 §5.1, RFC 7662 §2.2: answers about credentials are never cached.
@@ -41,10 +42,10 @@ export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: Fa
         throw new KeywardError('method_not_allowed', `${req.method ?? 'this method'} is not allowed here`);
       }
       const { body, headers = {} } = await endpoint(req, res);
-      send(res, 200, body, headers);
+      sendJson(res, 200, body, headers);
     } catch (err) {
       const { status, body, headers } = report(err, path);
-      send(res, status, body, headers);
+      sendJson(res, status, body, headers);
     }
   };
   return (req, res, path) => {

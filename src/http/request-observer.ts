@@ -19,7 +19,7 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, path: 
   const method = req.method ?? 'GET';
   res.once('finish', () => {
     const seconds = (performance.now() - started) / 1000;
-    metrics.observeRequest({ route: routeLabel(path), method, status: res.statusCode }, seconds);
+    metrics.observeRequest(routeLabel(path), method, res.statusCode, seconds);
     logger.info({ reqId: requestId, method, path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
   });
 }

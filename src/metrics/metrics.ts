@@ -1,10 +1,10 @@
 // Prometheus metrics (prom-client), on a registry of Keyward's own: what operators alert on.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { registerCounter, registerRequestMetrics } from './hot-metrics.js';
+import { registerCounter, registerRequestMetrics, type ObserveRequest } from './hot-metrics.js';
 
 export interface Metrics {
   registry: Registry;
-  observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
+  observeRequest: ObserveRequest;
   tokenIssued(grant: string): void;
   apiKeyVerified(result: string): void;
   grantSourceReused(kind: 'refresh_token' | 'authorization_code'): void;
@@ -22,7 +22,7 @@ export function createMetrics(): Metrics {
   const storeErrors = registerCounter(registry, 'keyward_store_errors_total', 'Requests that failed because Postgres or Redis did not answer.', 'store');
   return {
     registry,
-    observeRequest: (labels, seconds) => observeRequest(labels.route, labels.method, labels.status, seconds),
+    observeRequest,
     tokenIssued: tokens,
     apiKeyVerified: keys,
     grantSourceReused: reuse,

@@ -16,7 +16,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
 import { hasMediaType, readBoundedBytes } from '../http/bounded-body.js';
 import type { FailureReporter } from '../http/failure.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
+import { sendJson } from '../http/plain-endpoints.js';
 import type { KeySet } from './signing-keys.js';
 import { parseBasicCredentials } from './client-authentication.js';
 
@@ -43,9 +43,8 @@ export interface FastPathDeps {
   accessTokenAlg: string;
   registry: ClientRegistry;
   keySet: () => KeySet;
-  /** Whether the protocol store answers: a token that could not be revoked is not issued. */
-  storeAvailable: () => boolean;
-  storeKind: 'redis' | 'database';
+  /** Throws while the protocol store is down: a token that could not be revoked is not issued. */
+  assertStoreAvailable: () => void;
   onIssued: () => void;
   reportFailure: FailureReporter;
 }
@@ -118,7 +117,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     if (client.scope === '') return undefined;
     const allowed = new Set(client.scope.split(' '));
     if (scopes.some((scope) => !allowed.has(scope))) return undefined;
-    if (!deps.storeAvailable()) throw new StorageUnavailableError(deps.storeKind);
+    deps.assertStoreAvailable();
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;
 
@@ -167,16 +166,8 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     } catch (err) {
       // A body too large or cut short, or a store that does not answer (503).
       const failure = deps.reportFailure(err, '/oauth2/token');
-      res.statusCode = failure.status;
-      for (const [name, value] of Object.entries({ ...failure.headers, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' })) res.setHeader(name, value);
-      res.end(JSON.stringify(failure.body));
-      return;
+      return sendJson(res, failure.status, failure.body, failure.headers);
     }
-    const text = JSON.stringify(answer);
-    res.statusCode = 200;
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', Buffer.byteLength(text));
-    res.end(text);
+    sendJson(res, 200, answer);
   };
 }

@@ -7,7 +7,6 @@ import { errors, type KoaContextWithOIDC, type AccessToken, type ClientCredentia
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ProtocolRecords } from './protocol-records.js';
 import type { ProtocolStore } from '../adapters/protocol-store.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords, store: ProtocolStore) {
   return async (_ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => {
@@ -20,7 +19,7 @@ export function extraTokenClaims(registry: ClientRegistry, records: ProtocolReco
     } else {
       // Nothing is written for these tokens, but one that could not be revoked is not issued
       // while the store is away either: fail closed, as every other grant does.
-      if (!store.available()) throw new StorageUnavailableError(store.kind === 'redis' ? 'redis' : 'database');
+      store.assertAvailable();
       // Client credentials act for the organization that owns the client.
       organizationId = (await registry.find(clientId))?.organization_id;
     }
