@@ -57,11 +57,20 @@ export async function redisInvalidationBus(
   });
   const heartbeat = setInterval(() => {
     if (!listening) return;
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), HEARTBEAT_TIMEOUT_MS).unref());
-    Promise.race([subscriber.ping(), timeout]).catch(() => {
+    let answered = false;
+    subscriber.ping().then(
+      () => (answered = true),
+      () => {},
+    );
+    // The verdict waits for setImmediate, which runs after the poll phase: a reply that arrived
+    // while this process itself was busy past the timeout still counts, so a stalled event loop
+    // is not taken for a dead connection.
+    const verdict = () => {
+      if (answered || !listening) return;
       listening = false;
       subscriber.disconnect(true);
-    });
+    };
+    setTimeout(() => setImmediate(verdict), HEARTBEAT_TIMEOUT_MS).unref();
   }, HEARTBEAT_MS);
   heartbeat.unref();
   return {
