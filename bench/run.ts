@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -20,7 +19,7 @@ import { runCommand, type Command } from '../src/cli/commands.js';
 import { sendControlCommand } from '../src/control/client.js';
 import { benchVerify } from './verify.js';
 import { basicAuth, loginFlow } from './login-flow.js';
-import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
+import { createScratchDatabase, deleteKeysWithPrefix, freePort } from './scratch.js';
 import { buildKeyward } from './build.js';
 
 const args = process.argv.slice(2);
@@ -44,15 +43,6 @@ const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const children: ChildProcess[] = [];
 const cleanups: Array<() => Promise<unknown> | void> = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a server script; ready when it prints `ready`, or when `ready` (a URL) answers 200. */
 async function start(script: string, env: Record<string, string>, ready: string): Promise<{ child: ChildProcess; output: () => string }> {

@@ -1,6 +1,7 @@
 // Throwaway state for the bench and the soak: a database of their own and a Redis key prefix,
-// both removed afterwards.
+// both removed afterwards, and free ports for the servers they start.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import type { Redis } from 'ioredis';
 
@@ -30,4 +31,14 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** A port nothing listens on now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -9,13 +9,12 @@
 // many were already waiting, memory that keeps growing, or a Redis key without a TTL.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildRegistryServices } from '../src/registry-services.js';
 import { runCommand } from '../src/cli/commands.js';
-import { createScratchDatabase, deleteKeysWithPrefix } from './scratch.js';
+import { createScratchDatabase, deleteKeysWithPrefix, freePort } from './scratch.js';
 import { loginFlow } from './login-flow.js';
 import { buildKeyward } from './build.js';
 
@@ -59,12 +58,7 @@ const record = (flow: string, due: number) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-const port = await new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const issuer = `http://127.0.0.1:${port}`;
 const prefix = `kwsoak:${randomBytes(4).toString('hex')}:`;
 buildKeyward();
