@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
 import { managementOperations } from '../../src/management/operations.js';
 import { api, operatorKey } from './helpers.js';
+import { changeLastCharacter } from '../helpers/tamper.js';
 
 let server: TestServer;
 let org: string;
@@ -48,7 +49,7 @@ describe('introspecting API keys', () => {
     const key = await operatorKey(server, org, ['invoices:read']);
     await server.services.keys.revoke({ organizationId: org, id: 'test', scopes: 'operator' }, key.id);
     expect((await introspect(key.key)).body).toEqual({ active: false });
-    expect((await introspect(`${key.key.slice(0, -1)}0`)).body).toEqual({ active: false });
+    expect((await introspect(changeLastCharacter(key.key))).body).toEqual({ active: false });
   });
 
   it('checks an IP allowlist against client_ip, and fails closed without it', async () => {

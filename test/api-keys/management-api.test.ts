@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { api, operatorKey } from './helpers.js';
+import { changeLastCharacter } from '../helpers/tamper.js';
 
 let server: TestServer;
 let orgA: string;
@@ -191,7 +192,7 @@ describe('verification', () => {
     await new Promise((resolve) => setTimeout(resolve, 1600));
     const good = String(revoked.body.key);
     const unknown = `${good.slice(0, 8)}${'A'.repeat(49)}`;
-    const badCheck = `${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`;
+    const badCheck = changeLastCharacter(good);
     const answers = await Promise.all(
       [good, String(expiring.body.key), unknown, badCheck, 'sk_live_short', 'garbage'].map((k) => api(server, 'GET', '/v1/api-keys', k)),
     );

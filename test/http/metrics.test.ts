@@ -5,6 +5,7 @@ import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
 import { startMetricsServer } from '../../src/metrics/endpoint.js';
 import { routeLabel } from '../../src/metrics/metrics.js';
 import { operatorKey } from '../api-keys/helpers.js';
+import { changeLastCharacter } from '../helpers/tamper.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ describe('/metrics', () => {
     await postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: rt }, auth); // reuse
     const key = await operatorKey(server, org, ['api-keys:read']);
     await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': key.key } });
-    await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': `${key.key.slice(0, -1)}0` } });
+    await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': changeLastCharacter(key.key) } });
 
     const res = await fetch(`${server.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');

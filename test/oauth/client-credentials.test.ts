@@ -2,6 +2,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, postForm } from '../helpers/oauth-flow.js';
+import { changeLastCharacter } from '../helpers/tamper.js';
 
 let server: TestServer;
 let org: string;
@@ -79,7 +80,7 @@ describe('client_credentials', () => {
   });
 
   it('refuses a wrong secret with 401 invalid_client and WWW-Authenticate: Basic (checklist B19)', async () => {
-    const res = await token({}, { authorization: basic(client.clientId, `${client.clientSecret.slice(0, -1)}x`) });
+    const res = await token({}, { authorization: basic(client.clientId, changeLastCharacter(client.clientSecret)) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
     expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);

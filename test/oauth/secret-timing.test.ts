@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic } from '../helpers/oauth-flow.js';
+import { changeLastCharacter } from '../helpers/tamper.js';
 
 const ROUNDS = 400;
 let server: TestServer;
@@ -44,7 +45,7 @@ function pairedShift(a: number[], b: number[]): number {
 describe('client secret timing (checklist B20)', () => {
   it('does not depend on the position of the first wrong byte, nor on whether the client exists', async () => {
     const { clientId, clientSecret } = client;
-    const lastByteWrong = `${clientSecret.slice(0, -1)}${clientSecret.endsWith('a') ? 'b' : 'a'}`;
+    const lastByteWrong = changeLastCharacter(clientSecret);
     const firstByteWrong = `${clientSecret[0] === 'x' ? 'y' : 'x'}${clientSecret.slice(1)}`;
     const series = { lastByteWrong: [] as number[], firstByteWrong: [] as number[], unknownClient: [] as number[] };
     for (let i = 0; i < 50; i++) await timed(clientId, lastByteWrong); // warm-up
