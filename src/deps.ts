@@ -243,8 +243,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     const plain = plainRouter(
       {
         [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
-          jwtAccessTokenIntrospector(verifyAccessToken),
+          // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
+          // cheaper one to fail, and keys are the commonest token introspected.
           apiKeyIntrospector(apiKeys.verifier),
+          jwtAccessTokenIntrospector(verifyAccessToken),
           // Last: its shape (any base64url string) also covers the others'.
           refreshTokenIntrospector(oauth.provider, records),
         ]),

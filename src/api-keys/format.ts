@@ -50,6 +50,11 @@ export type ParsedKey = { ok: true; type: ApiKeyType; mode: ApiKeyMode } | { ok:
 
 const SHAPE = /^([a-z][a-z0-9]{1,7})_([a-z][a-z0-9]{1,7})_([0-9A-Za-z]{49})$/;
 
+/** Whether `candidate` has a key's shape; its labels and checksum are not checked. */
+export function hasApiKeyShape(candidate: string): boolean {
+  return candidate.length <= 80 && SHAPE.test(candidate);
+}
+
 /** Shape and checksum only: no lookup, constant work for any input up to a few hundred bytes. */
 export function parseApiKey(candidate: string, labels: KeyLabels): ParsedKey {
   if (candidate.length > 80) return { ok: false };

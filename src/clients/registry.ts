@@ -27,9 +27,13 @@ export class ClientRegistry {
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
     if (!storable(clientId)) return undefined;
-    const now = Date.now();
+    // A hit costs no await (the introspection endpoint's throughput, docs/benchmarks.md).
     const hit = this.cache.get(clientId);
-    if (hit && hit.expires > now) return hit.record;
+    return hit && hit.expires > Date.now() ? hit.record : this.load(clientId);
+  }
+
+  private async load(clientId: string): Promise<ClientRecord | undefined> {
+    const readAt = Date.now();
     let record: ClientRecord | undefined;
     try {
       record = await findClient(this.db, clientId);
@@ -37,7 +41,7 @@ export class ClientRegistry {
       throw new StorageUnavailableError('database', { cause: err });
     }
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(clientId, { record, expires: now + (record ? CACHE_TTL_MS : MISS_TTL_MS) });
+    this.cache.set(clientId, { record, expires: readAt + (record ? CACHE_TTL_MS : MISS_TTL_MS) });
     return record;
   }
 
@@ -47,7 +51,11 @@ export class ClientRegistry {
 
   /** Current secret, or the previous one while its grace period lasts. */
   async secretMatches(clientId: string, presented: string): Promise<boolean> {
-    const record = await this.find(clientId);
+    return this.checkSecret(await this.find(clientId), presented);
+  }
+
+  /** secretMatches for a client already looked up (undefined: unknown). */
+  checkSecret(record: ClientRecord | undefined, presented: string): boolean {
     if (!record?.secret_hash) {
       // Same work as a known client, so timing does not tell which client ids exist.
       clientSecretMatches(this.pepper, presented, UNKNOWN_CLIENT_HASH);

@@ -42,7 +42,8 @@ export function readBoundedBytes(req: IncomingMessage, res: ServerResponse, maxB
     };
     // Nobody reads the answer to an aborted request; it is no server error either.
     const onAborted = () => onError(new KeywardError('invalid_request', 'the request body was cut short'));
-    req.on('data', onData).once('end', onEnd).once('error', onError).once('aborted', onAborted);
+    // `on`, not `once`: stop() removes all four the first time any of them fires.
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
   });
 }
 

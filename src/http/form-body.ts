@@ -3,7 +3,7 @@
 // once (RFC 6749 §3.1: parameters MUST NOT be included more than once).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeywardError } from '../errors.js';
-import { hasMediaType, readBoundedBody } from './bounded-body.js';
+import { hasMediaType, readBoundedBytes } from './bounded-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -12,7 +12,7 @@ export async function readFormBody(req: IncomingMessage, res: ServerResponse): P
     throw new KeywardError('invalid_request', 'the body must be application/x-www-form-urlencoded');
   }
   const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(await readBoundedBody(req, res, MAX_BODY_BYTES))) {
+  for (const [name, value] of new URLSearchParams((await readBoundedBytes(req, res, MAX_BODY_BYTES)).toString('utf8'))) {
     if (params.has(name)) throw new KeywardError('invalid_request', `parameter ${name} is repeated`, name);
     params.set(name, value);
   }

@@ -17,9 +17,9 @@ export type PlainEndpoint = (req: IncomingMessage, res: ServerResponse) => Promi
 export type PlainRouter = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
 /** A JSON answer (or an empty one) that is never cached. */
-export function sendJson(res: ServerResponse, status: number, body: object | undefined, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: object | undefined, headers?: Record<string, string>): void {
   res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
   // RFC 6749 §5.1, RFC 7662 §2.2: answers about credentials are never cached.
   res.setHeader('cache-control', 'no-store');
   if (body === undefined) {
@@ -41,7 +41,7 @@ export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: Fa
         res.setHeader('allow', 'POST');
         throw new KeywardError('method_not_allowed', `${req.method ?? 'this method'} is not allowed here`);
       }
-      const { body, headers = {} } = await endpoint(req, res);
+      const { body, headers } = await endpoint(req, res);
       sendJson(res, 200, body, headers);
     } catch (err) {
       const { status, body, headers } = report(err, path);

@@ -23,8 +23,7 @@ interface MetricValue {
 export type ObserveRequest = (route: string, method: string, status: number, seconds: number) => void;
 
 export function registerRequestMetrics(registry: Registry): ObserveRequest {
-  const series = new Map<string, Series>();
-  const all = () => [...series.values()];
+  const series: Series[] = [];
   registry.registerMetric({
     name: 'keyward_http_requests_total',
     get: async () => ({
@@ -32,7 +31,7 @@ export function registerRequestMetrics(registry: Registry): ObserveRequest {
       help: 'HTTP requests by route, method and status.',
       type: 'counter',
       aggregator: 'sum',
-      values: all().map((s): MetricValue => ({ value: s.count, labels: s.labels })),
+      values: series.map((s): MetricValue => ({ value: s.count, labels: s.labels })),
     }),
   } as never);
   registry.registerMetric({
@@ -42,7 +41,7 @@ export function registerRequestMetrics(registry: Registry): ObserveRequest {
       help: 'HTTP request latency by route, method and status.',
       type: 'histogram',
       aggregator: 'sum',
-      values: all().flatMap((s): MetricValue[] => {
+      values: series.flatMap((s): MetricValue[] => {
         let cumulative = 0;
         const buckets = [...LATENCY_BUCKETS, '+Inf' as const].map((le, i): MetricValue => {
           cumulative += s.perBucket[i]!;
@@ -57,12 +56,19 @@ export function registerRequestMetrics(registry: Registry): ObserveRequest {
     }),
   } as never);
 
+  // Nested maps: route and method are interned strings and status a small integer, so a
+  // lookup neither builds nor hashes a new string per request.
+  const byRoute = new Map<string, Map<string, Map<number, Series>>>();
   return (route, method, status, seconds) => {
-    const key = `${route} ${method} ${status}`;
-    let entry = series.get(key);
+    let byMethod = byRoute.get(route);
+    if (!byMethod) byRoute.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let entry = byStatus.get(status);
     if (!entry) {
       entry = { labels: { route, method, status: String(status) }, count: 0, sum: 0, perBucket: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0) };
-      series.set(key, entry);
+      byStatus.set(status, entry);
+      series.push(entry);
     }
     entry.count += 1;
     entry.sum += seconds;

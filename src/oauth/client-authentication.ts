@@ -7,17 +7,20 @@ import type { ClientRecord } from '../clients/repository.js';
 
 const failed = () => new KeywardError('invalid_client', 'client authentication failed');
 
+const BASIC = /^\s*Basic ([A-Za-z0-9+/]+=*)\s*$/i;
+
+// RFC 6749 §2.3.1: both parts are form-urlencoded before base64. Most carry no escape at all.
+const formDecode = (part: string) => (/[%+]/.test(part) ? decodeURIComponent(part.replace(/\+/g, ' ')) : part);
+
 /** client_secret_basic credentials, or undefined when the header is not well-formed Basic. */
 export function parseBasicCredentials(header: string): { id: string; secret: string } | undefined {
-  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+  const match = BASIC.exec(header);
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-    const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
-    return { id: decode(decoded.slice(0, colon)), secret: decode(decoded.slice(colon + 1)) };
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     return undefined;
   }
@@ -55,8 +58,7 @@ export async function authenticateClient(
     if (options.allowPublic && client?.token_endpoint_auth_method === 'none') return client;
     throw failed();
   }
-  // A wrong secret and an unknown client cost the same: secretMatches hashes either way.
-  const matches = await registry.secretMatches(id, secret);
-  if (!client || !matches) throw failed();
+  // A wrong secret and an unknown client cost the same: checkSecret hashes either way.
+  if (!registry.checkSecret(client, secret) || !client) throw failed();
   return client;
 }

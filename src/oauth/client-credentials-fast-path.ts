@@ -107,9 +107,9 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !tokenScopes.has(scope))) return undefined;
 
     const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
-    // Hashed for every client, known or not (secretMatches hashes a decoy for an unknown one),
-    // so the time spent here does not tell which client ids exist (checklist B20).
-    const secretMatches = await deps.registry.secretMatches(credentials.id, credentials.secret);
+    // Hashed for every client, known or not (checkSecret hashes a decoy for an unknown one), so
+    // the time spent here does not tell which client ids exist (checklist B20).
+    const secretMatches = deps.registry.checkSecret(client, credentials.secret);
     if (!client || !secretMatches || client.token_endpoint_auth_method !== 'client_secret_basic' || !client.grant_types.includes('client_credentials')) {
       return undefined;
     }
