@@ -1,31 +1,34 @@
 // RFC 7662 introspection of API keys: only for resource servers (clients registered with
 // --introspect). Extension parameters: `client_ip`, the end user's address (a key with an IP
 // allowlist is inactive without it), and `key_mode` (live or test) to refuse the other mode.
+import { andThen } from '../eventually.js';
 import type { Introspector } from '../oauth/introspection.js';
 import type { ApiKeyVerifier } from './verifier.js';
 
 export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
   return {
     recognizes: (token) => verifier.looksLikeKey(token),
-    async introspect(token, caller, params) {
+    introspect(token, caller, params) {
       if (!caller.can_introspect) return undefined;
       const mode = params?.get('key_mode');
-      const result = await verifier.verify(token, {
+      const verdict = verifier.verify(token, {
         ip: params?.get('client_ip'),
         mode: mode === 'live' || mode === 'test' ? mode : undefined,
       });
-      if (!result.ok) return undefined;
-      const { key } = result;
-      return {
-        active: true,
-        token_type: 'api_key',
-        scope: key.scopes.join(' '),
-        organizationId: key.organization_id,
-        key_id: key.id,
-        key_type: key.type,
-        livemode: key.mode === 'live',
-        ...(key.expires_at ? { exp: Math.floor(key.expires_at.getTime() / 1000) } : {}),
-      };
+      return andThen(verdict, (result) => {
+        if (!result.ok) return undefined;
+        const { key } = result;
+        return {
+          active: true,
+          token_type: 'api_key',
+          scope: key.scopes.join(' '),
+          organizationId: key.organization_id,
+          key_id: key.id,
+          key_type: key.type,
+          livemode: key.mode === 'live',
+          ...(key.expires_at ? { exp: Math.floor(key.expires_at.getTime() / 1000) } : {}),
+        };
+      });
     },
   };
 }

@@ -1,11 +1,13 @@
 // Verifies a presented API key: shape and checksum (no lookup), then the hash, through a short
-// in-process cache, then revocation, expiry and the IP allowlist. Returns a result; throws only
-// StorageUnavailableError, when the database cannot be read or while revocations from other
-// replicas cannot be heard. Every refusal looks the same from outside (checklist F47).
+// in-process cache, then revocation, expiry and the IP allowlist. Returns a result; throws (or
+// rejects) only StorageUnavailableError, when the database cannot be read or while
+// revocations from other replicas cannot be heard. Every refusal looks the same from outside
+// (checklist F47).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { hashCredential } from '../crypto/keyring.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
+import type { Eventually } from '../eventually.js';
 import { hasApiKeyShape, parseApiKey, type KeyLabels } from './format.js';
 import { compileAllowlist } from './ip-allowlist.js';
 import { findApiKeyByHash, type ApiKeyRecord } from './repository.js';
@@ -72,17 +74,16 @@ export class ApiKeyVerifier {
     return hasApiKeyShape(candidate);
   }
 
-  // One async step, awaited only on a cache miss: every layer of promises measured in the
-  // introspection endpoint's throughput (docs/benchmarks.md).
-  async verify(candidate: string, context: VerifyContext = {}): Promise<KeyVerification> {
-    let result: KeyVerification;
-    if (!parseApiKey(candidate, this.labels).ok) {
-      result = { ok: false, code: 'invalid_api_key', reason: 'malformed' };
-    } else {
-      if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
-      const keyHash = this.hash(candidate);
-      result = this.judge(this.cached(keyHash) ?? (await this.load(keyHash)), context);
-    }
+  /** The verdict, at once when the key is cached (src/eventually.ts). */
+  verify(candidate: string, context: VerifyContext = {}): Eventually<KeyVerification> {
+    if (!parseApiKey(candidate, this.labels).ok) return this.report({ ok: false, code: 'invalid_api_key', reason: 'malformed' });
+    if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
+    const keyHash = this.hash(candidate);
+    const hit = this.cached(keyHash);
+    return hit ? this.report(this.judge(hit, context)) : this.load(keyHash).then((entry) => this.report(this.judge(entry, context)));
+  }
+
+  private report(result: KeyVerification): KeyVerification {
     this.onResult(result.ok ? 'valid' : result.reason);
     return result;
   }

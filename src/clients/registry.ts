@@ -10,6 +10,7 @@ import { findClient, type ClientRecord } from './repository.js';
 import { clientSecretMatches } from './secret.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import { storable } from '../db/storable.js';
+import type { Eventually } from '../eventually.js';
 
 const CACHE_TTL_MS = 10_000;
 // Misses expire sooner, so a client registered on another replica is usable almost at once.
@@ -25,9 +26,9 @@ export class ClientRegistry {
     private readonly pepper: Buffer,
   ) {}
 
-  async find(clientId: string): Promise<ClientRecord | undefined> {
+  /** The client, at once when cached (src/eventually.ts). */
+  find(clientId: string): Eventually<ClientRecord | undefined> {
     if (!storable(clientId)) return undefined;
-    // A hit costs no await (the introspection endpoint's throughput, docs/benchmarks.md).
     const hit = this.cache.get(clientId);
     return hit && hit.expires > Date.now() ? hit.record : this.load(clientId);
   }

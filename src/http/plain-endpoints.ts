@@ -1,9 +1,13 @@
 // Keyward's own form-POST OAuth endpoints (introspection, revocation) answer on node:http
 // directly, as oidc-provider's routes do: they read a form, authenticate a client and answer
-// JSON. A Koa context around that cost them a third of their throughput (docs/benchmarks.md).
+// JSON. A Koa context around that cost them a third of their throughput, and a promise per step
+// more (docs/benchmarks.md): the router reads the form with callbacks and an endpoint answers
+// at once when it can (src/eventually.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeywardError } from '../errors.js';
+import type { Eventually } from '../eventually.js';
 import type { FailureReporter } from './failure.js';
+import { receiveFormBody } from './form-body.js';
 
 export interface PlainAnswer {
   /** JSON body; undefined answers 200 with an empty body. */
@@ -11,7 +15,8 @@ export interface PlainAnswer {
   headers?: Record<string, string>;
 }
 
-export type PlainEndpoint = (req: IncomingMessage, res: ServerResponse) => Promise<PlainAnswer>;
+/** Answers a form POST whose body `params` holds. */
+export type PlainEndpoint = (req: IncomingMessage, params: Map<string, string>) => Eventually<PlainAnswer>;
 
 /** Answers POSTs to its paths; true when the request was one of them. */
 export type PlainRouter = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
@@ -35,23 +40,30 @@ export function sendJson(res: ServerResponse, status: number, body: object | und
 
 export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: FailureReporter): PlainRouter {
   const table = new Map(Object.entries(endpoints));
-  const answer = async (endpoint: PlainEndpoint, req: IncomingMessage, res: ServerResponse, path: string) => {
-    try {
-      if (req.method !== 'POST') {
-        res.setHeader('allow', 'POST');
-        throw new KeywardError('method_not_allowed', `${req.method ?? 'this method'} is not allowed here`);
-      }
-      const { body, headers } = await endpoint(req, res);
-      sendJson(res, 200, body, headers);
-    } catch (err) {
-      const { status, body, headers } = report(err, path);
-      sendJson(res, status, body, headers);
-    }
-  };
   return (req, res, path) => {
     const endpoint = table.get(path);
     if (!endpoint) return false;
-    void answer(endpoint, req, res, path);
+    const fail = (err: unknown) => {
+      const { status, body, headers } = report(err, path);
+      sendJson(res, status, body, headers);
+    };
+    const succeed = ({ body, headers }: PlainAnswer) => sendJson(res, 200, body, headers);
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      fail(new KeywardError('method_not_allowed', `${req.method ?? 'this method'} is not allowed here`));
+      return true;
+    }
+    receiveFormBody(req, res, (err, params) => {
+      if (err) return fail(err);
+      let answer: Eventually<PlainAnswer>;
+      try {
+        answer = endpoint(req, params!);
+      } catch (thrown) {
+        return fail(thrown);
+      }
+      if (answer instanceof Promise) answer.then(succeed, fail);
+      else succeed(answer);
+    });
     return true;
   };
 }

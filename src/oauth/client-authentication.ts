@@ -4,6 +4,7 @@
 import { KeywardError } from '../errors.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
+import { andThen, type Eventually } from '../eventually.js';
 
 const failed = () => new KeywardError('invalid_client', 'client authentication failed');
 
@@ -26,12 +27,13 @@ export function parseBasicCredentials(header: string): { id: string; secret: str
   }
 }
 
-export async function authenticateClient(
+/** The authenticated client, at once when it is cached (src/eventually.ts). */
+export function authenticateClient(
   authorization: string | undefined,
   params: Map<string, string>,
   registry: ClientRegistry,
   options: { allowPublic: boolean },
-): Promise<ClientRecord> {
+): Eventually<ClientRecord> {
   const header = authorization;
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
@@ -53,12 +55,13 @@ export async function authenticateClient(
   }
   if (id.length === 0 || id.length > 200) throw failed();
 
-  const client = await registry.find(id);
-  if (secret === undefined) {
-    if (options.allowPublic && client?.token_endpoint_auth_method === 'none') return client;
-    throw failed();
-  }
-  // A wrong secret and an unknown client cost the same: checkSecret hashes either way.
-  if (!registry.checkSecret(client, secret) || !client) throw failed();
-  return client;
+  return andThen(registry.find(id), (client) => {
+    if (secret === undefined) {
+      if (options.allowPublic && client?.token_endpoint_auth_method === 'none') return client;
+      throw failed();
+    }
+    // A wrong secret and an unknown client cost the same: checkSecret hashes either way.
+    if (!registry.checkSecret(client, secret) || !client) throw failed();
+    return client;
+  });
 }

@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { ClientRecord } from '../clients/repository.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../errors.js';
-import { readFormBody } from '../http/form-body.js';
+import { andThen, type Eventually } from '../eventually.js';
 import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
@@ -32,8 +32,8 @@ export interface ActiveToken {
 export interface Introspector {
   /** Whether the token has this kind's shape; no lookup, no signature check. */
   recognizes(token: string): boolean;
-  /** undefined: not active, or not for this caller to see. */
-  introspect(token: string, caller: ClientRecord, params?: Map<string, string>): Promise<ActiveToken | undefined>;
+  /** undefined: not active, or not for this caller to see. At once when cached (src/eventually.ts). */
+  introspect(token: string, caller: ClientRecord, params?: Map<string, string>): Eventually<ActiveToken | undefined>;
 }
 
 /** RFC 7662 §4: a client sees its own tokens; a resource server (can_introspect) sees all. */
@@ -96,16 +96,17 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
 }
 
 const MAX_TOKEN_LENGTH = 8192;
+const INACTIVE = { active: false } as const;
 
 export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]): PlainEndpoint {
-  return async (req, res) => {
-    const params = await readFormBody(req, res);
-    const caller = await authenticateClient(req.headers.authorization, params, registry, { allowPublic: false });
-    const token = params.get('token');
-    if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
-    // token_type_hint is only a hint (RFC 7662 §2.1): the token's shape decides.
-    const introspector = token.length <= MAX_TOKEN_LENGTH ? introspectors.find((i) => i.recognizes(token)) : undefined;
-    // RFC 7662 §2.2: an inactive token reveals nothing else.
-    return { body: (await introspector?.introspect(token, caller, params)) ?? { active: false } };
-  };
+  return (req, params) =>
+    andThen(authenticateClient(req.headers.authorization, params, registry, { allowPublic: false }), (caller) => {
+      const token = params.get('token');
+      if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
+      // token_type_hint is only a hint (RFC 7662 §2.1): the token's shape decides.
+      const introspector = token.length <= MAX_TOKEN_LENGTH ? introspectors.find((i) => i.recognizes(token)) : undefined;
+      // RFC 7662 §2.2: an inactive token reveals nothing else.
+      if (!introspector) return { body: INACTIVE };
+      return andThen(introspector.introspect(token, caller, params), (active) => ({ body: active ?? INACTIVE }));
+    });
 }

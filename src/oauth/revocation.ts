@@ -8,7 +8,6 @@ import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../errors.js';
-import { readFormBody } from '../http/form-body.js';
 import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
@@ -22,8 +21,7 @@ export function revocationEndpoint(deps: {
   verifyAccessToken: AccessTokenVerifier;
   records: ProtocolRecords;
 }): PlainEndpoint {
-  return async (req, res) => {
-    const params = await readFormBody(req, res);
+  return async (req, params) => {
     const caller = await authenticateClient(req.headers.authorization, params, deps.registry, { allowPublic: true });
     const token = params.get('token');
     if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
