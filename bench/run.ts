@@ -285,7 +285,7 @@ async function main() {
     const tokenRes = await fetch(`${issuer}/oauth2/token`, { method: 'POST', headers: { ...form, authorization: keywardAuth }, body: ccBody });
     const token = ((await tokenRes.json()) as { access_token: string }).access_token;
     const introspection = { clientId: String(client.client_id), clientSecret: String(client.client_secret) };
-    const verify = await benchVerify({ issuer, audience: config.resources[0]!, token, apiKey: key, introspection, seconds: DURATION });
+    const verify = await benchVerify({ issuer, audience: config.resources[0]!, token, apiKey: key, introspection, seconds: DURATION, rounds: ROUNDS });
     const selfRss = Math.round(process.memoryUsage().rss / 1e6);
     record('verify_jwt_uncached', verify.jwtUncached, verify.baseline, selfRss);
     record('verify_jwt_cached', verify.jwtCached, verify.baseline, selfRss);
@@ -294,7 +294,7 @@ async function main() {
   }
 
   const backend = external ? 'Postgres + Redis' : 'embedded (PGlite + SQL adapter)';
-  const machine = `${cpus().length} cores, Node ${process.version}, ${processes} process(es), ${backend}`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${processes} process(es), ${backend}`;
   console.log(`keyward bench (${smoke ? 'smoke' : quick ? 'quick' : 'full'}: ${DURATION}s per run, ${ROUNDS} round(s)) on ${machine}`);
   console.table(rows);
   for (const note of notes) console.log(note);

@@ -5,6 +5,7 @@ export class ExpiringLru<V> {
   constructor(private readonly max: number) {}
 
   get(key: string, now = Date.now()): V | undefined {
+    if (this.max <= 0) return undefined; // disabled: not even the hash of a long token
     const entry = this.map.get(key);
     if (!entry) return undefined;
     this.map.delete(key);

@@ -104,11 +104,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifyJwt(token: string): Promise<Principal> {
     const cached = tokens.get(token, now());
     if (cached) return cached;
-    let getKey: JWTVerifyGetKey;
-    try {
-      getKey = await keySet();
-    } catch {
-      throw fail('temporarily_unavailable', 'the authorization server cannot be reached');
+    let getKey = jwks;
+    if (!getKey) {
+      try {
+        getKey = await keySet();
+      } catch {
+        throw fail('temporarily_unavailable', 'the authorization server cannot be reached');
+      }
     }
     let payload: JWTPayload;
     try {
@@ -183,22 +185,35 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return principal;
   }
 
-  async function verifyCredential(credential: string, context: { ip?: string } = {}): Promise<Principal> {
-    if (credential.length > 8192) throw fail('invalid_token', 'the credential is too long');
+  // Not async: an async function returning another's promise costs extra turns of the
+  // microtask queue on every verification (docs/benchmarks.md, verify_jwt_uncached).
+  function verifyCredential(credential: string, context: { ip?: string } = {}): Promise<Principal> {
+    if (credential.length > 8192) return Promise.reject(fail('invalid_token', 'the credential is too long'));
     return JWT_SHAPE.test(credential) ? verifyJwt(credential) : introspectKey(credential, context.ip);
+  }
+
+  /** The one credential a request carries; throws when it carries none or two. */
+  function credentialOf(request: RequestLike): string {
+    const apiKey = header(request, 'x-api-key')?.trim();
+    const authorization = header(request, 'authorization')?.trim();
+    const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
+    if (authorization && !bearer && !apiKey) throw fail('invalid_request', 'the Authorization header must be "Bearer <credential>"');
+    if (apiKey && bearer && apiKey !== bearer) throw fail('invalid_request', 'x-api-key and Authorization carry different credentials');
+    const credential = apiKey || bearer;
+    if (!credential) throw fail('missing_credentials', 'send an API key in x-api-key or a token in Authorization: Bearer');
+    if (apiKey && JWT_SHAPE.test(apiKey)) throw fail('invalid_api_key', 'the API key is not valid');
+    return credential;
   }
 
   return {
     verifyCredential,
-    async verify(request) {
-      const apiKey = header(request, 'x-api-key')?.trim();
-      const authorization = header(request, 'authorization')?.trim();
-      const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
-      if (authorization && !bearer && !apiKey) throw fail('invalid_request', 'the Authorization header must be "Bearer <credential>"');
-      if (apiKey && bearer && apiKey !== bearer) throw fail('invalid_request', 'x-api-key and Authorization carry different credentials');
-      const credential = apiKey || bearer;
-      if (!credential) throw fail('missing_credentials', 'send an API key in x-api-key or a token in Authorization: Bearer');
-      if (apiKey && JWT_SHAPE.test(apiKey)) throw fail('invalid_api_key', 'the API key is not valid');
+    verify(request) {
+      let credential: string;
+      try {
+        credential = credentialOf(request);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return verifyCredential(credential, { ip: request.ip });
     },
   };
