@@ -68,6 +68,18 @@ describe('refusals', () => {
     expect(err.wwwAuthenticate).toBe('Bearer realm="api"');
   });
 
+  it('rejects, never throws, whatever it is given: a caller\'s .catch() sees every refusal', async () => {
+    // verify() and verifyCredential() are not async functions (fewer microtask turns), so this
+    // is their contract to keep by hand.
+    const noHeaders = (() => verifier.verify({} as never))();
+    expect(noHeaders).toBeInstanceOf(Promise);
+    await expect(noHeaders).rejects.toThrow();
+    const notAString = (() => verifier.verifyCredential(undefined as never))();
+    expect(notAString).toBeInstanceOf(Promise);
+    await expect(notAString).rejects.toThrow();
+    await rejects(verifier.verifyCredential('x'.repeat(8193)), 'invalid_token', 401);
+  });
+
   it('401 for a wrong audience (checklist D31)', async () => {
     const other = await ccToken({ resource: 'https://other.example.com/' });
     await rejects(verifier.verify(bearer(other)), 'invalid_token', 401);
