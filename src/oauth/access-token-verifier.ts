@@ -12,6 +12,12 @@ export interface VerifiedAccessToken {
   issued: IssuedAccessToken;
 }
 
+/**
+ * The longest token Keyward's endpoints look at; a longer one is inactive (introspection) or
+ * ignored (revocation) without parsing. Keyward's own tokens are a fraction of it.
+ */
+export const MAX_TOKEN_LENGTH = 8192;
+
 /** Three base64url segments: what a signed JWT looks like before any parsing. */
 export const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -24,7 +30,7 @@ export function accessTokenVerifier(
   clientExists: (clientId: string) => Promise<boolean>,
 ): AccessTokenVerifier {
   return async (token) => {
-    if (token.length > 8192 || !JWT_SHAPE.test(token)) return undefined;
+    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return undefined;
     const keys = keySet();
     let payload: JWTPayload;
     try {

@@ -10,7 +10,7 @@ import { andThen, type Eventually } from '../eventually.js';
 import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
-import { JWT_SHAPE, type AccessTokenVerifier } from './access-token-verifier.js';
+import { JWT_SHAPE, MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
 
 export interface ActiveToken {
   active: true;
@@ -95,7 +95,6 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
   };
 }
 
-const MAX_TOKEN_LENGTH = 8192;
 const INACTIVE = { active: false } as const;
 
 export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]): PlainEndpoint {

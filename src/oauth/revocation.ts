@@ -11,7 +11,7 @@ import { KeywardError } from '../errors.js';
 import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
-import type { AccessTokenVerifier } from './access-token-verifier.js';
+import { MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
 
 const notYours = () => new KeywardError('unauthorized_client', 'the token was not issued to this client');
 
@@ -25,7 +25,7 @@ export function revocationEndpoint(deps: {
     const caller = await authenticateClient(req.headers.authorization, params, deps.registry, { allowPublic: true });
     const token = params.get('token');
     if (!token) throw new KeywardError('invalid_request', 'token is required', 'token');
-    if (token.length <= 8192) await revoke(token, caller.client_id);
+    if (token.length <= MAX_TOKEN_LENGTH) await revoke(token, caller.client_id);
     // RFC 7009 §2.2: 200 with no body, whether or not the token existed.
     return {};
   };
