@@ -65,9 +65,10 @@ export interface Services extends RegistryServices {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+// Fail fast when Redis is away rather than queueing requests: callers get a clean error.
+const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false } as const;
+
 async function connectRedis(url: string, cluster: boolean): Promise<Redis | Cluster> {
-  // Fail fast when Redis is away rather than queueing requests: callers get a clean error.
-  const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false };
   let redis: Redis | Cluster;
   if (cluster) {
     const seed = new URL(url);
@@ -82,7 +83,7 @@ async function connectRedis(url: string, cluster: boolean): Promise<Redis | Clus
       },
     });
   } else {
-    redis = new Redis(url, options);
+    redis = new Redis(url, FAIL_FAST);
   }
   redis.on('error', () => {}); // connection errors surface through commands and /readyz
   await redis.connect();
@@ -164,7 +165,7 @@ async function startProvider(
 
 /** A connection of its own for pub/sub: a duplicate, or in a cluster one to the seed node. */
 function subscriberFor(redis: Redis | Cluster, config: Config): Redis {
-  if (redis instanceof Cluster) return new Redis(config.redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  if (redis instanceof Cluster) return new Redis(config.redisUrl!, FAIL_FAST);
   return redis.duplicate();
 }
 

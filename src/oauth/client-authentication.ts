@@ -29,12 +29,11 @@ export function parseBasicCredentials(header: string): { id: string; secret: str
 
 /** The authenticated client, at once when it is cached (src/eventually.ts). */
 export function authenticateClient(
-  authorization: string | undefined,
+  header: string | undefined,
   params: Map<string, string>,
   registry: ClientRegistry,
   options: { allowPublic: boolean },
 ): Eventually<ClientRecord> {
-  const header = authorization;
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (header && bodySecret !== undefined) {
