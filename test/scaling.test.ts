@@ -9,7 +9,7 @@ import { createLogger } from '../src/logger.js';
 import { buildRegistryServices, type RegistryServices } from '../src/registry-services.js';
 import { runCommand } from '../src/cli/commands.js';
 import { spawnServer, type ServerProcess } from './helpers/process.js';
-import { deleteRedisPrefix, freePort, TEST_SECRET } from './helpers/server.js';
+import { deleteRedisPrefix, freePort, sharedStoresEnv } from './helpers/server.js';
 import { basic, cookieHeader, cookiesFrom, csrfOf, formAction, pkcePair } from './helpers/oauth-flow.js';
 
 const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;
@@ -19,7 +19,7 @@ let registry: RegistryServices;
 
 beforeAll(async () => {
   issuer = `http://127.0.0.1:${await freePort()}`;
-  const env = { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix, KEYWARD_SECRET: TEST_SECRET, ISSUER: issuer };
+  const env = { ...sharedStoresEnv(prefix), ISSUER: issuer };
   servers = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
   registry = await buildRegistryServices(loadConfig({ ...env, NODE_ENV: 'test' }), createLogger('silent'));
 }, 90_000);

@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { buildRegistryServices, type RegistryServices } from '../../src/registry-services.js';
 import { runCommand } from '../../src/cli/commands.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
-import { deleteRedisPrefix, freePort, TEST_SECRET } from '../helpers/server.js';
+import { deleteRedisPrefix, freePort, sharedStoresEnv } from '../helpers/server.js';
 import { basic, pkcePair } from '../helpers/oauth-flow.js';
 import { startBalancer, type Backend, type Balancer, type Route } from '../helpers/balancer.js';
 
@@ -46,10 +46,7 @@ beforeAll(async () => {
   lb = await startBalancer(await freePort(), PROBE_MS);
   const issuer = `http://127.0.0.1:${lb.port}`;
   env = {
-    DATABASE_URL: inject('databaseUrl'),
-    REDIS_URL: inject('redisUrl'),
-    REDIS_KEY_PREFIX: prefix,
-    KEYWARD_SECRET: TEST_SECRET,
+    ...sharedStoresEnv(prefix),
     ISSUER: issuer,
     // Readiness fails at once on SIGTERM; the listener stays open long enough for the balancer
     // to see that (one probe period and then some), so no new connection is refused.

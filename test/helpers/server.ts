@@ -39,6 +39,11 @@ export interface TestServer {
 /** Every server on the shared test database must use this secret: it seals the signing keys. */
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
+/** A replica's environment on the suite's Postgres and Redis, under its own Redis key prefix. */
+export function sharedStoresEnv(redisKeyPrefix: string): Record<string, string> {
+  return { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: redisKeyPrefix, KEYWARD_SECRET: TEST_SECRET };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createNetServer();

@@ -1,17 +1,12 @@
 // SIGTERM: stop accepting (at once, or after SHUTDOWN_DELAY), finish what is in flight, close the pools, exit 0.
 import { connect } from 'node:net';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../helpers/process.js';
-import { TEST_SECRET } from '../helpers/server.js';
+import { sharedStoresEnv } from '../helpers/server.js';
 
 describe('graceful shutdown', () => {
   it('drains an in-flight request, then exits 0', async () => {
-    const server = await spawnServer({
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: 'kwtest:shutdown:',
-      KEYWARD_SECRET: TEST_SECRET,
-    });
+    const server = await spawnServer(sharedStoresEnv('kwtest:shutdown:'));
     const { port } = new URL(server.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
@@ -37,13 +32,7 @@ describe('graceful shutdown', () => {
   });
 
   it('with SHUTDOWN_DELAY, fails /readyz at once but keeps serving new connections, with connection: close, for the delay', async () => {
-    const server = await spawnServer({
-      DATABASE_URL: inject('databaseUrl'),
-      REDIS_URL: inject('redisUrl'),
-      REDIS_KEY_PREFIX: 'kwtest:shutdown-delay:',
-      KEYWARD_SECRET: TEST_SECRET,
-      SHUTDOWN_DELAY: '1',
-    });
+    const server = await spawnServer({ ...sharedStoresEnv('kwtest:shutdown-delay:'), SHUTDOWN_DELAY: '1' });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     const signalled = Date.now();
     const exited = server.stop();
