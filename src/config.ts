@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_PLANS, parsePlans, type Plans } from './scopes/plans.js';
 import { expandScopes, normaliseScopes } from './scopes/scope.js';
 import { DEFAULT_RESOURCES } from './scopes/catalog.js';
+import { managementAudience } from './policy/audiences.js';
 
 const SIGNING_ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export type SigningAlg = (typeof SIGNING_ALGS)[number];
@@ -120,8 +121,10 @@ export interface Config {
   dataDir: string;
   /** Unset in development: deps.ts then generates one and keeps it in dataDir. */
   secret: string | undefined;
-  /** Accepted resource indicators; the first one is the default audience. */
+  /** The product's resource indicators; the first one is the default audience. */
   resources: [string, ...string[]];
+  /** Keyward's management API's own audience, `<ISSUER>/v1`: the only one management scopes are issued for. */
+  managementAudience: string;
   accessTokenAlg: SigningAlg;
   accessTokenTtl: number;
   refreshTokenTtl: number;
@@ -170,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const resources = (e.RESOURCE_AUDIENCE ?? [e.ISSUER]) as [string, ...string[]];
+  const management = managementAudience(e.ISSUER);
+  if (resources.includes(management)) throw new ConfigError(`invalid RESOURCE_AUDIENCE: ${management} is Keyward's management audience`);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -181,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     secret: e.KEYWARD_SECRET,
     resources,
+    managementAudience: management,
     accessTokenAlg: e.ACCESS_TOKEN_ALG,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
     refreshTokenTtl: e.REFRESH_TOKEN_TTL,

@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config, SigningAlg } from './config.js';
 import type { Logger } from './logger.js';
-import { buildRegistryServices, SCOPE_CATALOG, SCOPE_VOCABULARY, type RegistryServices } from './registry-services.js';
+import { buildRegistryServices, KNOWN_SCOPES, type RegistryServices } from './registry-services.js';
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
@@ -21,7 +21,8 @@ import { memoryRateLimiter, redisRateLimiter } from './rate-limit/limiter.js';
 import { ApiKeyVerifier } from './api-keys/verifier.js';
 import { lastUsedRecorder } from './api-keys/last-used.js';
 import { localInvalidationBus, redisInvalidationBus, type InvalidationBus } from './api-keys/invalidation.js';
-import { keyService, type KeyService } from './api-keys/service.js';
+import { PolicyLookups } from './policy/lookups.js';
+import { audiencesOf, resourceIndicatorHooks } from './oauth/resource-indicators.js';
 import { apiKeyIntrospector } from './api-keys/introspector.js';
 import { managementOperations } from './management/operations.js';
 import { managementAuthenticator } from './management/authenticate.js';
@@ -53,8 +54,9 @@ export interface Services extends RegistryServices {
   /** The token endpoint: plain client-credentials requests here, the rest to oidc-provider. */
   tokenEndpoint: TokenEndpoint;
   keyVerifier: ApiKeyVerifier;
+  /** Plans and roles as the policy sees them, kept live by the revocation feed. */
+  lookups: PolicyLookups;
   metrics: Metrics;
-  keys: KeyService;
   /** Re-reads the signing keys now (otherwise every 5 s). */
   reloadSigningKeys(): Promise<void>;
   /** Writes pending last_used_at times now (otherwise every 10 s). */
@@ -118,6 +120,7 @@ async function startProvider(
   config: Config,
   base: RegistryServices,
   state: { store: ProtocolStore; records: ProtocolRecords },
+  lookups: PolicyLookups,
   metrics: Metrics,
   closers: Closer[],
 ) {
@@ -134,8 +137,9 @@ async function startProvider(
       records: state.records,
       keySet: keys,
       cookieKeys: base.keyring.cookieKeys,
-      scopes: SCOPE_CATALOG.all,
-      findAccount: findAccount(db, state.records),
+      scopes: KNOWN_SCOPES,
+      resourceIndicators: resourceIndicatorHooks({ config, lookups, records: state.records, knownScopes: KNOWN_SCOPES }),
+      findAccount: findAccount(db, state.records, lookups),
       loadExistingGrant: loadExistingGrant(db, state.records),
       logger: base.logger,
       metrics,
@@ -169,48 +173,69 @@ function subscriberFor(redis: Redis | Cluster, config: Config): Redis {
   return redis.duplicate();
 }
 
-/** API keys: verification with its cache, cross-replica invalidation, usage and the rules. */
-async function buildApiKeys(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
+/**
+ * API-key verification with its cache, and the revocation feed that keeps it and the policy's
+ * lookups current on every replica (api-keys/invalidation.ts).
+ */
+async function buildRevocationFeed(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
   const { db } = base.database;
   const lastUsed = lastUsedRecorder(db, base.logger);
   closers.unshift(() => lastUsed.close());
-  // The verifier asks the bus (made next, around the verifier) whether it hears revocations.
-  const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified, () => bus.listening());
-  const invalidate = (keyHash: string) => verifier.invalidate(keyHash);
-  const bus: InvalidationBus = redis
-    ? await redisInvalidationBus(subscriberFor(redis, config), redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, () => verifier.forgetAll(), base.logger)
+  // The verifier and the lookups ask the feed (made next, around them) whether it hears.
+  const hears = () => feed.listening();
+  const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified, hears);
+  const lookups = new PolicyLookups(db, config.plans, hears);
+  const invalidate = (message: string) => {
+    if (!lookups.invalidate(message)) verifier.invalidate(message);
+  };
+  const forgetAll = () => {
+    verifier.forgetAll();
+    lookups.forgetAll();
+  };
+  const feed: InvalidationBus = redis
+    ? await redisInvalidationBus(subscriberFor(redis, config), redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, forgetAll, base.logger)
     : localInvalidationBus(invalidate);
-  closers.unshift(() => bus.close());
-  const keys = keyService({
-    db,
-    material: { pepper: base.keyring.pepper, labels: config.apiKeyLabels },
-    plans: config.plans,
-    vocabulary: SCOPE_VOCABULARY,
-    publicScopes: config.publicScopes,
-    bus: () => bus,
-  });
-  return { verifier, keys, flushUsage: () => lastUsed.flush() };
+  closers.unshift(() => feed.close());
+  return { verifier, lookups, feed, flushUsage: () => lastUsed.flush() };
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
-  const base = await buildRegistryServices(config, logger);
+  // The registry's services announce changes on the revocation feed, built below.
+  let feed: InvalidationBus | undefined;
+  const base = await buildRegistryServices(config, logger, () => feed);
   const { db } = base.database;
   const closers: Closer[] = [base.close];
   try {
     const metrics = createMetrics();
     const { redis, store, records } = await buildProtocolState(config, db, logger, closers);
-    const oauth = await startProvider(config, base, { store, records }, metrics, closers);
-    const apiKeys = await buildApiKeys(config, base, redis, metrics, closers);
-    const verifyAccessToken = accessTokenVerifier(config.issuer, oauth.keySet, records, async (clientId) => (await base.registry.find(clientId)) !== undefined);
+    const revocations = await buildRevocationFeed(config, base, redis, metrics, closers);
+    feed = revocations.feed;
+    const { lookups } = revocations;
+    const oauth = await startProvider(config, base, { store, records }, lookups, metrics, closers);
+    const verifyAccessToken = accessTokenVerifier(
+      config.issuer,
+      oauth.keySet,
+      records,
+      async (clientId) => (await base.registry.find(clientId)) !== undefined,
+      (userId, organizationId) => lookups.roleOf(userId, organizationId),
+    );
     const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
 
     let draining = false;
     const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
     if (redis) probes.redis = () => redis.ping();
-    const operations = managementOperations({ config, db, keys: apiKeys.keys, registry: base.registry, pepper: base.keyring.pepper, catalog: SCOPE_CATALOG });
+    const operations = managementOperations({ db, keys: base.keys, clients: base.clients, members: base.members });
     const management = managementRouter(
       operations,
-      managementAuthenticator({ db, keys: apiKeys.verifier, accessTokens: verifyAccessToken, limiter }),
+      managementAuthenticator({
+        db,
+        keys: revocations.verifier,
+        accessTokens: verifyAccessToken,
+        limiter,
+        registry: base.registry,
+        lookups,
+        audience: config.managementAudience,
+      }),
       openApiDocument(operations, config.issuer),
     );
     const interactions = interactionRoutes({
@@ -219,6 +244,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       provider: oauth.provider,
       registry: base.registry,
       records,
+      members: base.members,
       limiter,
       csrfKey: base.keyring.csrfKey,
       pepper: base.keyring.pepper,
@@ -246,10 +272,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
         [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
           // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
           // cheaper one to fail, and keys are the commonest token introspected.
-          apiKeyIntrospector(apiKeys.verifier),
+          apiKeyIntrospector(revocations.verifier),
           jwtAccessTokenIntrospector(verifyAccessToken),
           // Last: its shape (any base64url string) also covers the others'.
-          refreshTokenIntrospector(oauth.provider, records),
+          refreshTokenIntrospector(oauth.provider, records, lookups),
         ]),
         [OAUTH_ROUTES.revocation]: revocationEndpoint({ registry: base.registry, provider: oauth.provider, verifyAccessToken, records }),
       },
@@ -258,8 +284,9 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
 
     const tokenEndpoint = clientCredentialsFastPath({
       issuer: config.issuer,
-      resources: config.resources,
-      scopes: SCOPE_CATALOG.all,
+      audiences: audiencesOf(config),
+      scopes: KNOWN_SCOPES,
+      planOf: (organizationId) => lookups.planOf(organizationId),
       accessTokenTtl: config.accessTokenTtl,
       accessTokenAlg: config.accessTokenAlg,
       registry: base.registry,
@@ -279,10 +306,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       app,
       plain,
       tokenEndpoint,
-      keyVerifier: apiKeys.verifier,
+      keyVerifier: revocations.verifier,
+      lookups,
       metrics,
-      keys: apiKeys.keys,
-      flushKeyUsage: apiKeys.flushUsage,
+      flushKeyUsage: revocations.flushUsage,
       reloadSigningKeys: oauth.reload,
       startDraining: () => {
         draining = true;

@@ -7,32 +7,44 @@ import { migrateToLatest } from './db/migrate.js';
 import { createKeyring, type Keyring } from './crypto/keyring.js';
 import { resolveSecret } from './secret-file.js';
 import { ClientRegistry } from './clients/registry.js';
-import type { ScopeCatalog } from './clients/repository.js';
 import { DEFAULT_RESOURCES, MANAGEMENT_SCOPES, PRODUCT_SCOPES } from './scopes/catalog.js';
 import type { ScopeVocabulary } from './scopes/scope.js';
-import type { KeyService } from './api-keys/service.js';
+import { keyService, type KeyService } from './api-keys/service.js';
+import { clientService, type ClientService } from './clients/service.js';
+import { memberService, type MemberService } from './members/service.js';
+import type { InvalidationPublisher } from './api-keys/invalidation.js';
+import { cliInvalidationBus } from './api-keys/cli-invalidation.js';
 
 /** What the CLI and the management layer need: the registry, without the protocol server. */
 export interface RegistryServices {
-  /** The running server's key service (with its invalidation bus); the CLI builds its own. */
-  keys?: KeyService;
   config: Config;
   logger: Logger;
   database: DatabaseHandle;
   keyring: Keyring;
   registry: ClientRegistry;
-  catalog: ScopeCatalog;
+  /** The rules of keys, clients and members, shared by the management API and the CLI. */
+  keys: KeyService;
+  clients: ClientService;
+  members: MemberService;
+  /** Announces revocations and policy changes to every replica (api-keys/invalidation.ts). */
+  feed: () => InvalidationPublisher | undefined;
   close(): Promise<void>;
 }
 
-export const SCOPE_CATALOG: ScopeCatalog = {
-  all: [...PRODUCT_SCOPES, ...MANAGEMENT_SCOPES],
-  defaults: PRODUCT_SCOPES,
-};
+/** Every scope a token, key or client may name. */
+export const KNOWN_SCOPES: readonly string[] = [...PRODUCT_SCOPES, ...MANAGEMENT_SCOPES];
 
 export const SCOPE_VOCABULARY: ScopeVocabulary = { resources: DEFAULT_RESOURCES };
 
-export async function buildRegistryServices(config: Config, logger: Logger): Promise<RegistryServices> {
+/**
+ * `feed`: the server's revocation feed (built later, hence a function); the CLI's publishes
+ * over Redis when there is one.
+ */
+export async function buildRegistryServices(
+  config: Config,
+  logger: Logger,
+  feed: () => InvalidationPublisher | undefined = () => cliInvalidationBus(config),
+): Promise<RegistryServices> {
   const keyring = createKeyring(resolveSecret(config.secret, config.dataDir));
   const database = await connectDatabase(config);
   try {
@@ -41,13 +53,25 @@ export async function buildRegistryServices(config: Config, logger: Logger): Pro
     await database.close();
     throw err;
   }
+  const { db } = database;
+  const registry = new ClientRegistry(db, keyring.pepper);
   return {
     config,
     logger,
     database,
     keyring,
-    registry: new ClientRegistry(database.db, keyring.pepper),
-    catalog: SCOPE_CATALOG,
+    registry,
+    keys: keyService({
+      db,
+      material: { pepper: keyring.pepper, labels: config.apiKeyLabels },
+      plans: config.plans,
+      vocabulary: SCOPE_VOCABULARY,
+      publicScopes: config.publicScopes,
+      bus: feed,
+    }),
+    clients: clientService({ db, pepper: keyring.pepper, plans: config.plans, vocabulary: SCOPE_VOCABULARY, knownScopes: KNOWN_SCOPES, registry }),
+    members: memberService({ db, feed }),
+    feed,
     close: () => database.close(),
   };
 }

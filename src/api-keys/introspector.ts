@@ -4,6 +4,15 @@
 import { andThen } from '../eventually.js';
 import type { Introspector } from '../oauth/introspection.js';
 import type { ApiKeyVerifier } from './verifier.js';
+import type { ApiKeyRecord } from './repository.js';
+
+/** When the key stops working (seconds): its expiry, or the end of its rotation grace period if sooner. */
+function endOf(key: ApiKeyRecord): number | undefined {
+  const expires = key.expires_at?.getTime();
+  const replaced = key.revoked_at?.getTime();
+  const end = expires === undefined ? replaced : replaced === undefined ? expires : Math.min(expires, replaced);
+  return end === undefined ? undefined : Math.floor(end / 1000);
+}
 
 export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
   return {
@@ -18,6 +27,7 @@ export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
       return andThen(verdict, (result) => {
         if (!result.ok) return undefined;
         const { key } = result;
+        const exp = endOf(key);
         return {
           active: true,
           token_type: 'api_key',
@@ -26,7 +36,7 @@ export function apiKeyIntrospector(verifier: ApiKeyVerifier): Introspector {
           key_id: key.id,
           key_type: key.type,
           livemode: key.mode === 'live',
-          ...(key.expires_at ? { exp: Math.floor(key.expires_at.getTime() / 1000) } : {}),
+          ...(exp !== undefined ? { exp } : {}),
         };
       });
     },

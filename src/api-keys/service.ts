@@ -6,18 +6,18 @@ import type { ApiKeyMode, ApiKeyType, Database } from '../db/schema.js';
 import type { Plans } from '../scopes/plans.js';
 import { KeywardError } from '../errors.js';
 import { findOrganization } from '../organizations/repository.js';
-import { expandScopes, normaliseScopes, scopeGrants, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
-import { MANAGEMENT_SCOPES } from '../scopes/catalog.js';
+import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
+import { firstRefused, isManagementScope, refusal, type Grantor } from '../policy/grantor.js';
 import { recordAudit } from '../audit/record.js';
 import { parseAllowlist } from './ip-allowlist.js';
 import { findApiKey, insertApiKey, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyMaterial } from './repository.js';
 import type { InvalidationPublisher } from './invalidation.js';
 
-/** Who acts: the scopes they hold bound what they can hand out; the CLI operator holds all. */
+/** Who acts, for which organization; the grantor bounds what they may hand out (policy/grantor.ts). */
 export interface Actor {
   organizationId: string;
   id: string;
-  scopes: readonly string[] | 'operator';
+  grantor: Grantor;
 }
 
 export interface KeyServiceDeps {
@@ -74,14 +74,10 @@ export function keyService(deps: KeyServiceDeps) {
     return deps.plans[organization.plan] ?? [];
   }
 
-  /** Every concrete scope must be within the plan (product scopes) and held by the actor. */
+  /** Every concrete scope must be within the plan and grantable by the actor (policy/grantor.ts). */
   function checkBounds(scopes: string[], plan: readonly string[], actor: Actor): void {
-    const inPlan = new Set(plan);
-    const management = new Set(MANAGEMENT_SCOPES);
-    for (const scope of expandScopes(scopes, vocabulary)) {
-      if (!management.has(scope) && !inPlan.has(scope)) throw notAllowed(scope, "is not in the organization's plan");
-      if (actor.scopes !== 'operator' && !scopeGrants(actor.scopes, scope)) throw notAllowed(scope, 'is not held by the credential creating this key');
-    }
+    const refused = firstRefused(scopes, plan, actor.grantor, vocabulary);
+    if (refused) throw notAllowed(refused.scope, refused.why);
   }
 
   function resolveScopes(type: ApiKeyType, requested: string[] | undefined, plan: readonly string[], actor: Actor): string[] {
@@ -95,9 +91,9 @@ export function keyService(deps: KeyServiceDeps) {
     if (type === 'restricted' && !requested?.length) {
       throw new KeywardError('invalid_request', 'a restricted key must list its scopes', 'scopes');
     }
-    // A secret key without scopes holds what the plan allows and the actor holds, written out
-    // so that a later plan change does not silently widen it.
-    return requested?.length ? requested : plan.filter((s) => actor.scopes === 'operator' || scopeGrants(actor.scopes, s));
+    // A secret key without scopes holds the product scopes the plan allows and the actor may
+    // grant, written out so that a later plan change does not silently widen it.
+    return requested?.length ? requested : plan.filter((s) => !isManagementScope(s) && refusal(plan, actor.grantor, s) === undefined);
   }
 
   async function audit(actor: Actor, action: string, key: ApiKeyRecord, data: Record<string, unknown> = {}) {
@@ -154,6 +150,8 @@ export function keyService(deps: KeyServiceDeps) {
       const old = await findApiKey(db, actor.organizationId, id);
       if (!old) throw new KeywardError('not_found', `no API key ${id}`, 'id');
       if (old.revoked_at && old.revoked_at.getTime() <= Date.now()) throw new KeywardError('conflict', 'a revoked key cannot be rotated', 'id');
+      // A key in its grace period was already replaced: rotating it again would extend its life.
+      if (old.revoked_at) throw new KeywardError('conflict', 'this key was already rotated; rotate its replacement instead', 'id');
       checkBounds(old.scopes, await planOf(actor.organizationId), actor);
       const rotated = await rotateApiKey(db, deps.material, old, graceSeconds, actor.id);
       await deps.bus()?.publish(old.key_hash);

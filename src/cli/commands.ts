@@ -4,20 +4,20 @@
 import type { RegistryServices } from '../registry-services.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { KeywardError } from '../errors.js';
-import { createOrganization } from '../organizations/repository.js';
-import { createClient, rotateClientSecret } from '../clients/repository.js';
-import { addMembership, createUser, findUserByEmail, normaliseEmail } from '../users/repository.js';
-import { keyService, type Actor, type KeyService } from '../api-keys/service.js';
+import { createOrganization, findOrganization, setOrganizationPlan } from '../organizations/repository.js';
+import { addMembership, createUser } from '../users/repository.js';
+import { findClient } from '../clients/repository.js';
+import type { Actor } from '../api-keys/service.js';
 import { findApiKeyById, listApiKeys } from '../api-keys/repository.js';
 import { toKeyObject } from '../api-keys/object.js';
-import { SCOPE_VOCABULARY } from '../registry-services.js';
-import { cliInvalidationBus } from '../api-keys/cli-invalidation.js';
+import { organizationChanged } from '../policy/lookups.js';
 import type { ApiKeyMode, ApiKeyType } from '../db/schema.js';
 import { listSigningKeys, rotateSigningKeys } from '../signing-keys/repository.js';
 
 export type Command =
   | { name: 'migrate' }
   | { name: 'org.create'; orgName: string; plan: string }
+  | { name: 'org.set-plan'; org: string; plan: string }
   | {
       name: 'client.create';
       org: string;
@@ -55,29 +55,20 @@ const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_
 const KEY_TYPES = ['secret', 'publishable', 'restricted'];
 const KEY_MODES = ['live', 'test'];
 
-function keysOf(services: RegistryServices): KeyService {
-  return (
-    services.keys ??
-    keyService({
-      db: services.database.db,
-      material: { pepper: services.keyring.pepper, labels: services.config.apiKeyLabels },
-      plans: services.config.plans,
-      vocabulary: SCOPE_VOCABULARY,
-      publicScopes: services.config.publicScopes,
-      bus: () => cliInvalidationBus(services.config),
-    })
-  );
-}
-
 /** The CLI acts as the operator: bounded by plans, not by a creator's scopes. */
 function operator(organizationId: string): Actor {
-  return { organizationId, id: 'cli', scopes: 'operator' };
+  return { organizationId, id: 'cli', grantor: { kind: 'operator' } };
 }
 
 async function keyOwner(services: RegistryServices, id: string): Promise<Actor> {
   const key = await findApiKeyById(services.database.db, id);
   if (!key) throw new KeywardError('not_found', `no API key ${id}`, 'id');
   return operator(key.organization_id);
+}
+
+function checkPlan(services: RegistryServices, plan: string): void {
+  const planNames = Object.keys(services.config.plans);
+  if (!planNames.includes(plan)) throw new KeywardError('invalid_request', `unknown plan ${JSON.stringify(plan)} (plans: ${planNames.join(', ')})`, 'plan');
 }
 
 export async function runCommand(services: RegistryServices, command: Command): Promise<CommandResult> {
@@ -88,31 +79,34 @@ export async function runCommand(services: RegistryServices, command: Command): 
       return { applied };
     }
     case 'org.create': {
-      const planNames = Object.keys(services.config.plans);
-      if (!planNames.includes(command.plan)) {
-        throw new KeywardError('invalid_request', `unknown plan ${JSON.stringify(command.plan)} (plans: ${planNames.join(', ')})`, 'plan');
-      }
+      checkPlan(services, command.plan);
       const name = command.orgName.trim();
       if (name.length === 0 || name.length > 200) throw new KeywardError('invalid_request', 'name must be 1 to 200 characters', 'name');
       const org = await createOrganization(db, { name, plan: command.plan });
+      return { id: org.id, name: org.name, plan: org.plan };
+    }
+    case 'org.set-plan': {
+      checkPlan(services, command.plan);
+      if (!(await findOrganization(db, command.org))) throw new KeywardError('not_found', `no organization ${command.org}`, 'org');
+      const org = await setOrganizationPlan(db, command.org, command.plan);
+      // Every replica issues the next token under the new plan.
+      await services.feed()?.publish(organizationChanged(org.id));
       return { id: org.id, name: org.name, plan: org.plan };
     }
     case 'client.create': {
       if (command.authMethod !== undefined && !AUTH_METHODS.includes(command.authMethod)) {
         throw new KeywardError('invalid_request', `--auth-method must be one of ${AUTH_METHODS.join(', ')}`, 'auth_method');
       }
-      const { client, secret } = await createClient(db, services.keyring.pepper, services.catalog, {
-        organizationId: command.org,
+      const { client, secret } = await services.clients.register(operator(command.org), {
         name: command.clientName,
         grantTypes: command.grants,
         redirectUris: command.redirectUris,
-        scope: command.scope,
+        scopes: command.scope === undefined ? undefined : command.scope.split(/\s+/).filter(Boolean),
         isPublic: command.isPublic,
         canIntrospect: command.introspect,
         tokenEndpointAuthMethod: command.authMethod,
         jwks: command.jwks,
       });
-      services.registry.invalidate(client.client_id);
       return {
         client_id: client.client_id,
         ...(secret ? { client_secret: secret } : {}),
@@ -132,14 +126,12 @@ export async function runCommand(services: RegistryServices, command: Command): 
       });
     }
     case 'member.add': {
-      const user = await findUserByEmail(db, normaliseEmail(command.email));
-      if (!user) throw new KeywardError('not_found', `no user with email ${command.email}`, 'email');
-      return addMembership(db, { userId: user.id, organizationId: command.org, role: command.role });
+      return services.members.add(operator(command.org), { email: command.email, role: command.role });
     }
     case 'key.create': {
       if (command.type !== undefined && !KEY_TYPES.includes(command.type)) throw new KeywardError('invalid_request', '--type must be secret, publishable or restricted', 'type');
       if (command.mode !== undefined && !KEY_MODES.includes(command.mode)) throw new KeywardError('invalid_request', '--mode must be live or test', 'mode');
-      const { record, key } = await keysOf(services).create(operator(command.org), {
+      const { record, key } = await services.keys.create(operator(command.org), {
         name: command.keyName,
         type: command.type as ApiKeyType | undefined,
         mode: command.mode as ApiKeyMode | undefined,
@@ -154,11 +146,11 @@ export async function runCommand(services: RegistryServices, command: Command): 
       return { object: 'list', data: data.map(toKeyObject) };
     }
     case 'key.rotate': {
-      const { record, key } = await keysOf(services).rotate(await keyOwner(services, command.id), command.id, command.graceSeconds);
+      const { record, key } = await services.keys.rotate(await keyOwner(services, command.id), command.id, command.graceSeconds);
       return { ...toKeyObject(record), key };
     }
     case 'key.revoke': {
-      return { ...toKeyObject(await keysOf(services).revoke(await keyOwner(services, command.id), command.id)) };
+      return { ...toKeyObject(await services.keys.revoke(await keyOwner(services, command.id), command.id)) };
     }
     case 'signing-key.rotate': {
       const algs = [...new Set([services.config.accessTokenAlg, 'RS256' as const])];
@@ -179,8 +171,9 @@ export async function runCommand(services: RegistryServices, command: Command): 
       };
     }
     case 'client.rotate-secret': {
-      const { client, secret } = await rotateClientSecret(db, services.keyring.pepper, command.clientId, command.graceSeconds);
-      services.registry.invalidate(client.client_id);
+      const owner = await findClient(db, command.clientId);
+      if (!owner) throw new KeywardError('not_found', `no client ${command.clientId}`, 'client_id');
+      const { client, secret } = await services.clients.rotateSecret(operator(owner.organization_id), command.clientId, command.graceSeconds);
       return {
         client_id: client.client_id,
         client_secret: secret,

@@ -12,6 +12,8 @@ export const USAGE = `keyward <command> [options]
 Commands:
   migrate                                  apply database migrations
   org create --name NAME [--plan PLAN]     create an organization (plans: pro, council)
+  org set-plan --org ID --plan PLAN        move an organization to another plan; its next
+                                           tokens follow it on every server at once
   client create --org ID --name NAME --grant authorization_code|client_credentials
       [--redirect-uri URI]... [--scope "a b"] [--public] [--introspect]
       [--auth-method client_secret_basic|client_secret_post|private_key_jwt --jwks-file F]
@@ -21,7 +23,8 @@ Commands:
   user create --email E --password P [--org ID --role admin|member]
                                            create a user (password stored as argon2id)
   member add --org ID --email E [--role admin|member]
-                                           add an existing user to an organization
+                                           add an existing user to an organization (or
+                                           change their role); applies to their tokens at once
   key create --org ID --name N [--scope "a b"] [--type secret|publishable|restricted]
       [--mode live|test] [--ip CIDR]... [--expires-in 90d]
                                            create an API key; the key is shown once
@@ -115,6 +118,9 @@ export function parseInvocation(argv: string[]): Invocation {
     case 'org create':
       expectArgs(0);
       return { command: { name: 'org.create', orgName: required(v.name, 'name'), plan: v.plan ?? 'pro' }, json };
+    case 'org set-plan':
+      expectArgs(0);
+      return { command: { name: 'org.set-plan', org: required(v.org, 'org'), plan: required(v.plan, 'plan') }, json };
     case 'client create':
       expectArgs(0);
       return {

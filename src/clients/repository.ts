@@ -14,8 +14,8 @@ export interface NewClient {
   name: string;
   grantTypes: string[];
   redirectUris: string[];
-  /** Space-separated; defaults to `defaultScope`. */
-  scope?: string | undefined;
+  /** Space-separated concrete scopes, already bounded by policy (clients/service.ts). */
+  scope: string;
   isPublic: boolean;
   canIntrospect: boolean;
   /** Confidential clients only; client_secret_basic unless given. */
@@ -24,19 +24,8 @@ export interface NewClient {
   jwks?: { keys: object[] } | undefined;
 }
 
-export interface ScopeCatalog {
-  /** Every scope a client may be registered with. */
-  all: readonly string[];
-  /** What a client gets when it names none: the product scopes, never management ones. */
-  defaults: readonly string[];
-}
-
-export async function createClient(
-  db: Kysely<Database>,
-  pepper: Buffer,
-  catalog: ScopeCatalog,
-  input: NewClient,
-): Promise<{ client: ClientRecord; secret: string | undefined }> {
+/** The checks that need no lookup, in the order a caller hears about them. */
+export function checkClientMetadata(input: Pick<NewClient, 'name' | 'grantTypes' | 'redirectUris' | 'isPublic' | 'canIntrospect'>) {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) {
     throw new KeywardError('invalid_client_metadata', 'name must be 1 to 200 characters', 'name');
@@ -52,7 +41,17 @@ export async function createClient(
   if (input.isPublic && input.canIntrospect) {
     throw new KeywardError('invalid_client_metadata', 'a public client cannot introspect tokens', 'introspect');
   }
-  const scope = validateScope(input.scope ?? catalog.defaults.join(' '), catalog.all);
+  return { name, grantTypes, redirectUris };
+}
+
+export async function createClient(
+  db: Kysely<Database>,
+  pepper: Buffer,
+  knownScopes: readonly string[],
+  input: NewClient,
+): Promise<{ client: ClientRecord; secret: string | undefined }> {
+  const { name, grantTypes, redirectUris } = checkClientMetadata(input);
+  const scope = validateScope(input.scope, knownScopes);
   // An app's users can still sign in with `openid` alone; a machine client without a scope
   // could never get a token (oidc-provider refuses its metadata).
   if (scope === '' && !grantTypes.includes('authorization_code')) {

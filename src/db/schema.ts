@@ -72,6 +72,17 @@ export interface MembershipsTable {
   created_at: CreatedAt;
 }
 
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  /** Lower-cased, like users.email. */
+  email: string;
+  role: Role;
+  invited_by: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
 export type ApiKeyType = 'secret' | 'publishable' | 'restricted';
 export type ApiKeyMode = 'live' | 'test';
 
@@ -112,6 +123,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   users: UsersTable;
   memberships: MembershipsTable;
+  invitations: InvitationsTable;
   organizations: OrganizationsTable;
   oauth_clients: OAuthClientsTable;
   signing_keys: SigningKeysTable;

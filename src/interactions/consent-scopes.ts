@@ -1,15 +1,15 @@
-// What a consent can grant: requested ∩ the app's allowed scopes ∩ what the organization may
-// grant (its plan's product scopes; Keyward's management scopes only for its admins).
-import { MANAGEMENT_SCOPES } from '../scopes/catalog.js';
+// What a consent can grant: requested ∩ the app's registered scopes ∩ what the user may grant
+// for the organization (policy/grantor.ts: its plan's product scopes; management scopes only
+// for its admins). Each granted scope goes to the audience of its kind (policy/audiences.ts).
 import type { Role } from '../db/schema.js';
+import { grantableScopes } from '../policy/grantor.js';
+import { PROTOCOL_SCOPES } from '../policy/audiences.js';
 
 export interface ScopeDecision {
   granted: string[];
-  /** Requested and allowed for the app, but beyond the organization's plan or the user's role. */
+  /** Requested and registered for the app, but beyond the organization's plan or the user's role. */
   unavailable: string[];
 }
-
-const PROTOCOL_SCOPES = new Set(['openid', 'offline_access']);
 
 export function decideScopes(input: {
   requested: readonly string[];
@@ -18,12 +18,12 @@ export function decideScopes(input: {
   role: Role;
 }): ScopeDecision {
   const allowed = new Set(input.clientAllowed);
-  const organizationMay = new Set([...input.planScopes, ...(input.role === 'admin' ? MANAGEMENT_SCOPES : [])]);
+  const userMay = new Set(grantableScopes(input.planScopes, { kind: 'user', role: input.role }));
   const granted: string[] = [];
   const unavailable: string[] = [];
   for (const scope of new Set(input.requested)) {
     if (PROTOCOL_SCOPES.has(scope) || !allowed.has(scope)) continue;
-    (organizationMay.has(scope) ? granted : unavailable).push(scope);
+    (userMay.has(scope) ? granted : unavailable).push(scope);
   }
   return { granted, unavailable };
 }

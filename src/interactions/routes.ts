@@ -12,7 +12,11 @@ import type { Logger } from '../logger.js';
 import type { ProtocolRecords } from '../oauth/protocol-records.js';
 import type { RateLimiter, Limit } from '../rate-limit/limiter.js';
 import { findOrganization } from '../organizations/repository.js';
-import { findUserByEmail, organizationsOfUser, type OrganizationOfUser } from '../users/repository.js';
+import { findUser, findUserByEmail, organizationsOfUser, type OrganizationOfUser } from '../users/repository.js';
+import type { MemberService } from '../members/service.js';
+import { openInvitationsForEmail } from '../members/invitations.js';
+import { audienceKind, fitsAudience } from '../policy/audiences.js';
+import { audiencesOf } from '../oauth/resource-indicators.js';
 import { verifyPassword } from '../users/password.js';
 import { readFormBody } from '../http/form-body.js';
 import { KeywardError } from '../errors.js';
@@ -29,6 +33,7 @@ export interface InteractionDeps {
   provider: () => Provider;
   registry: ClientRegistry;
   records: ProtocolRecords;
+  members: MemberService;
   limiter: RateLimiter;
   csrfKey: Buffer;
   pepper: Buffer;
@@ -56,6 +61,7 @@ class PageError extends Error {
 export function interactionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const cacheViews = deps.config.env === 'production';
+  const audiences = audiencesOf(deps.config);
 
   async function render(ctx: Context, view: string, data: Record<string, unknown>, details?: Details) {
     interactionPageHeaders(ctx, details?.params.redirect_uri);
@@ -120,8 +126,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await render(ctx, 'login', { uid: details.uid, csrf: csrfToken(deps.csrfKey, details.uid), app, email: extra.email ?? '', error: extra.error ?? null }, details);
   }
 
-  async function chosenOrganization(details: Details, organizations: OrganizationOfUser[]) {
-    if (organizations.length === 1) return organizations[0];
+  /** The organization picked in this interaction; a user in exactly one needs no pick unless `ask`. */
+  async function chosenOrganization(details: Details, organizations: OrganizationOfUser[], ask = false) {
+    if (organizations.length === 1 && !ask) return organizations[0];
     const chosen = await deps.records.chosenOrganization(details.uid);
     return organizations.find((o) => o.id === chosen);
   }
@@ -130,9 +137,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return String(details.params.scope ?? '').split(' ').filter(Boolean);
   }
 
-  function resourceOf(details: Details): string {
+  /** The audiences this authorization is for (oidc-provider stored its resolved `resource`). */
+  function resourcesOf(details: Details): string[] {
     const resource = details.params.resource;
-    return typeof resource === 'string' ? resource : deps.config.resources[0];
+    const list = Array.isArray(resource) ? resource.map(String) : typeof resource === 'string' ? [resource] : [deps.config.resources[0]];
+    return list.filter((r) => audienceKind(audiences, r) !== undefined);
   }
 
   async function consentFor(details: Details, organization: OrganizationOfUser) {
@@ -154,16 +163,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const provider = deps.provider();
     const existingId = await deps.records.appGrant(accountId, clientId, organization.id);
     const grant = (existingId ? await provider.Grant.find(existingId) : undefined) ?? new provider.Grant({ accountId, clientId });
-    const resource = resourceOf(details);
     const requested = requestedScopes(details);
     // oidc-provider counts every configured scope as an OIDC scope too; product scopes carry no
     // claims, so both lists get the same decision.
     const oidcGranted = requested.filter((s) => s === 'openid' || s === 'offline_access' || decision.granted.includes(s));
     if (oidcGranted.length) grant.addOIDCScope(oidcGranted.join(' '));
-    if (decision.granted.length) grant.addResourceScope(resource, decision.granted.join(' '));
-    if (decision.unavailable.length) {
-      grant.rejectOIDCScope(decision.unavailable.join(' '));
-      grant.rejectResourceScope(resource, decision.unavailable.join(' '));
+    if (decision.unavailable.length) grant.rejectOIDCScope(decision.unavailable.join(' '));
+    // Each scope is granted for the audience of its kind, never another (policy/audiences.ts).
+    for (const resource of resourcesOf(details)) {
+      const kind = audienceKind(audiences, resource)!;
+      const granted = decision.granted.filter((s) => fitsAudience(s, kind));
+      const unavailable = decision.unavailable.filter((s) => fitsAudience(s, kind));
+      if (granted.length) grant.addResourceScope(resource, granted.join(' '));
+      if (unavailable.length) grant.rejectResourceScope(resource, unavailable.join(' '));
     }
     const grantId = await grant.save();
     const ttl = deps.config.refreshTokenTtl;
@@ -177,8 +189,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const grantId = await deps.records.appGrant(details.session!.accountId, String(details.params.client_id), organization.id);
     const grant = grantId ? await deps.provider().Grant.find(grantId) : undefined;
     if (!grant) return false;
-    const resource = resourceOf(details);
-    const encountered = new Set(grant.getResourceScopeEncountered(resource).split(' '));
+    const encountered = new Set(resourcesOf(details).flatMap((resource) => grant.getResourceScopeEncountered(resource).split(' ')));
     const { decision } = await consentFor(details, organization);
     return [...decision.granted, ...decision.unavailable].every((s) => encountered.has(s));
   }
@@ -186,16 +197,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   async function showConsentStep(ctx: Context, details: Details) {
     const accountId = details.session?.accountId;
     if (!accountId) throw new PageError(400, 'This sign-in link has expired', 'Return to the application and start again.');
-    const organizations = await organizationsOfUser(deps.db, accountId);
+    const user = await findUser(deps.db, accountId);
+    const [organizations, invitations] = await Promise.all([organizationsOfUser(deps.db, accountId), user ? openInvitationsForEmail(deps.db, user.email) : []]);
     const app = await appOf(details);
     const csrf = csrfToken(deps.csrfKey, details.uid);
-    if (organizations.length === 0) {
+    if (organizations.length === 0 && invitations.length === 0) {
       await render(ctx, 'no-organization', { uid: details.uid, csrf, app }, details);
       return;
     }
-    const organization = ctx.query.choose === undefined ? await chosenOrganization(details, organizations) : undefined;
+    // Open invitations are shown on the picker, so a user in one organization sees them too.
+    const organization = ctx.query.choose === undefined ? await chosenOrganization(details, organizations, invitations.length > 0) : undefined;
     if (!organization) {
-      await render(ctx, 'organizations', { uid: details.uid, csrf, app, organizations }, details);
+      await render(ctx, 'organizations', { uid: details.uid, csrf, app, organizations, invitations }, details);
       return;
     }
     if (await alreadyGranted(details, organization)) {
@@ -276,6 +289,17 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await deps.records.chooseOrganization(details.uid, chosen.id, INTERACTION_TTL);
     ctx.status = 303;
     ctx.redirect(`/interaction/${details.uid}`);
+  });
+
+  router.post('/invitation', async (ctx) => {
+    const details = await interaction(ctx);
+    const body = await form(ctx, details);
+    const accountId = details.session?.accountId;
+    if (!accountId) throw new PageError(400, 'Sign in first', 'Return to the application and start again.');
+    await deps.members.accept(accountId, (body.get('invitation_id') ?? '').slice(0, 64));
+    // Back to the picker, where the organization just joined is now one to choose.
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${details.uid}?choose`);
   });
 
   router.post('/confirm', async (ctx) => {

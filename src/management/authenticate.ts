@@ -11,6 +11,10 @@ import type { Actor } from '../api-keys/service.js';
 import { JWT_SHAPE, type AccessTokenVerifier } from '../oauth/access-token-verifier.js';
 import type { Limit, RateLimiter } from '../rate-limit/limiter.js';
 import { recordAudit } from '../audit/record.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import type { PolicyLookups } from '../policy/lookups.js';
+import { isManagementScope, type Grantor } from '../policy/grantor.js';
+import type { ApiKeyRecord } from '../api-keys/repository.js';
 
 export type Authenticate = (ctx: Context) => Promise<Actor>;
 
@@ -24,6 +28,10 @@ export function managementAuthenticator(deps: {
   keys: ApiKeyVerifier;
   accessTokens: AccessTokenVerifier;
   limiter: RateLimiter;
+  registry: ClientRegistry;
+  lookups: PolicyLookups;
+  /** The only audience accepted here (policy/audiences.ts). */
+  audience: string;
 }): Authenticate {
   const lastAudit = new Map<string, number>();
 
@@ -58,19 +66,38 @@ export function managementAuthenticator(deps: {
       if (result.key.type === 'publishable') {
         throw new KeywardError('insufficient_scope', 'publishable keys cannot call the management API');
       }
-      return { organizationId: result.key.organization_id, id: result.key.id, scopes: result.key.scopes };
+      return { organizationId: result.key.organization_id, id: result.key.id, grantor: keyGrantor(result.key) };
     }
 
     const token = await deps.accessTokens(credential);
-    if (!token) {
+    // RFC 8707: a token for any other audience was meant for a resource server, which could
+    // otherwise replay it here.
+    if (!token || !forAudience(token.payload.aud, deps.audience)) {
       await deps.limiter.record(limits);
       throw new KeywardError('invalid_token', 'the access token is not valid');
     }
-    const actorId = token.payload.sub && token.issued.grantId ? `${token.payload.sub}` : token.payload.client_id;
-    return {
-      organizationId: token.issued.organizationId,
-      id: actorId,
-      scopes: typeof token.payload.scope === 'string' ? token.payload.scope.split(' ').filter(Boolean) : [],
-    };
+    const { organizationId, grantId } = token.issued;
+    const scopes = typeof token.payload.scope === 'string' ? token.payload.scope.split(' ').filter(Boolean) : [];
+    if (grantId && token.payload.sub) {
+      // A user's token acts with the user's membership as it is now, not as it was at consent.
+      const role = await deps.lookups.roleOf(token.payload.sub, organizationId);
+      if (!role) throw new KeywardError('invalid_token', 'the access token is not valid');
+      return { organizationId, id: token.payload.sub, grantor: { kind: 'user', role, holds: scopes } };
+    }
+    // A client's token: management scopes as the token holds them, product scopes as the client
+    // is registered with (a management token carries none of its own).
+    const client = await deps.registry.find(token.payload.client_id);
+    const registered = (client?.scope ?? '').split(' ').filter((scope) => scope && !isManagementScope(scope));
+    return { organizationId, id: token.payload.client_id, grantor: { kind: 'credential', holds: [...scopes, ...registered] } };
   };
+}
+
+function forAudience(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.length === 1 && aud[0] === audience);
+}
+
+/** A key in its rotation grace period was replaced: it keeps working, but manages nothing. */
+function keyGrantor(key: ApiKeyRecord): Grantor {
+  const rotatedOut = key.revoked_at !== null;
+  return { kind: 'credential', holds: rotatedOut ? key.scopes.filter((scope) => !isManagementScope(scope)) : key.scopes };
 }

@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { KeywardError } from '../errors.js';
-import { scopeGrants } from '../scopes/scope.js';
+import { grantorHolds } from '../policy/grantor.js';
 import type { Authenticate } from './authenticate.js';
 import { readJson, schemaError } from './json-body.js';
 import type { Operation } from './operations.js';
@@ -39,7 +39,7 @@ export function managementRouter(operations: Operation[], authenticate: Authenti
   for (const operation of operations) {
     router[operation.method](koaPath(operation.path), async (ctx: Context & { params: Record<string, string> }) => {
       const actor = await authenticate(ctx);
-      if (actor.scopes !== 'operator' && !scopeGrants(actor.scopes, operation.scope)) {
+      if (!grantorHolds(actor.grantor, operation.scope)) {
         throw new KeywardError('insufficient_scope', `this requires the ${operation.scope} scope`, undefined, { scope: operation.scope });
       }
       const body = operation.request ? await readJson(ctx, operation.request) : {};

@@ -64,13 +64,31 @@ export const OAuthClientObject = z.object({
 });
 export const OAuthClientWithSecret = OAuthClientObject.extend({ client_secret: z.string().optional() });
 
-export const AddMember = z.object({ email: z.string().max(254), role: z.enum(['admin', 'member']).optional() }).strict();
+const role = z.enum(['admin', 'member']);
+
+export const InviteMember = z.object({ email: z.string().max(254), role: role.optional() }).strict();
+export const ChangeRole = z.object({ role }).strict();
+
 export const MemberObject = z.object({
   object: z.literal('member'),
-  user_id: z.string(),
+  /** The user id, or the invitation id while invited. */
+  id: z.string(),
+  user_id: z.string().nullable(),
   email: z.string(),
-  role: z.enum(['admin', 'member']),
+  role,
+  status: z.enum(['active', 'invited']),
   organization_id: z.string(),
+  expires_at: timestamp.optional(),
+});
+
+export const InvitationObject = z.object({
+  object: z.literal('invitation'),
+  id: z.string(),
+  email: z.string(),
+  role,
+  status: z.literal('invited'),
+  organization_id: z.string(),
+  expires_at: timestamp,
 });
 
 export const Deleted = z.object({ id: z.string(), object: z.string(), deleted: z.literal(true) });

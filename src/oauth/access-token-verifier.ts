@@ -1,15 +1,20 @@
 // Verifies Keyward's own JWT access tokens: signature against the published keys only, an
 // allow-listed algorithm, `typ: at+jwt` (so an ID token never passes), the issuer, expiry, and
 // then its standing: a user token's record must still exist (its grant lives, it was not
-// revoked); a client-credentials token (sub = client_id) must not be revoked and its client
-// must still be registered.
+// revoked) and its user must still be a member of its organization (the role now is returned,
+// so callers act with it rather than with the role at consent); a client-credentials token
+// (sub = client_id) must not be revoked and its client must still be registered.
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { IssuedAccessToken, ProtocolRecords } from './protocol-records.js';
 import type { KeySet } from './signing-keys.js';
+import type { Role } from '../db/schema.js';
+import type { Eventually } from '../eventually.js';
 
 export interface VerifiedAccessToken {
   payload: JWTPayload & { jti: string; exp: number; client_id: string; scope?: string };
   issued: IssuedAccessToken;
+  /** A user's token: the user's role in the token's organization now. */
+  role?: Role;
 }
 
 /**
@@ -28,6 +33,7 @@ export function accessTokenVerifier(
   keySet: () => KeySet,
   records: ProtocolRecords,
   clientExists: (clientId: string) => Promise<boolean>,
+  roleOf: (userId: string, organizationId: string) => Eventually<Role | undefined>,
 ): AccessTokenVerifier {
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return undefined;
@@ -52,7 +58,9 @@ export function accessTokenVerifier(
       return { payload: verified, issued: { clientId, organizationId: payload.organizationId } };
     }
     const issued = await records.issuedAccessToken(verified.jti);
-    if (!issued || issued.clientId !== clientId) return undefined;
-    return { payload: verified, issued };
+    if (!issued || issued.clientId !== clientId || typeof payload.sub !== 'string') return undefined;
+    const role = await roleOf(payload.sub, issued.organizationId);
+    if (!role) return undefined;
+    return { payload: verified, issued, role };
   };
 }

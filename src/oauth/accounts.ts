@@ -1,20 +1,21 @@
 // oidc-provider's findAccount: accounts are Keyward users. When a token bound to a grant is
-// used (code exchange, refresh), the user must still belong to the grant's organization: a
-// user removed from an organization can no longer refresh tokens for it.
+// used (code exchange, refresh), the user must still belong to the grant's organization now
+// (policy/lookups.ts): a user removed from an organization can no longer refresh tokens for it.
 import type { Kysely } from 'kysely';
 import type { FindAccount } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
-import { findUser, membershipOf } from '../users/repository.js';
+import { findUser } from '../users/repository.js';
+import type { PolicyLookups } from '../policy/lookups.js';
 import type { ProtocolRecords } from './protocol-records.js';
 
-export function findAccount(db: Kysely<Database>, records: ProtocolRecords): FindAccount {
+export function findAccount(db: Kysely<Database>, records: ProtocolRecords, lookups: PolicyLookups): FindAccount {
   return async (_ctx, sub, token) => {
     const user = await findUser(db, sub);
     if (!user) return undefined;
     const grantId = token && 'grantId' in token ? token.grantId : undefined;
     if (grantId) {
       const organizationId = await records.organizationOfGrant(grantId);
-      if (!organizationId || !(await membershipOf(db, user.id, organizationId))) return undefined;
+      if (!organizationId || !(await lookups.roleOf(user.id, organizationId))) return undefined;
     }
     return { accountId: user.id, claims: () => ({ sub: user.id, email: user.email }) };
   };

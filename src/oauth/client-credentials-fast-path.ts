@@ -4,8 +4,11 @@
 // body with grant_type=client_credentials and nothing else but scope and resource, a client
 // authenticated with client_secret_basic, scopes the client holds. Anything else - every error,
 // every other grant, every other authentication method, any unusual parameter or header - is
-// handed to oidc-provider (its body replayed byte for byte), so oidc-provider stays the one
-// authority on the protocol's edges. This path answers 200 with the token and the answer
+// handed to oidc-provider. The token's audience and scopes are decided by the same policy
+// functions oidc-provider's hooks call (policy/audiences.ts, policy/token-scopes.ts); a request
+// the policy refuses is handed over too, so oidc-provider words the refusal. What is handed
+// over has its body replayed byte for byte, so oidc-provider stays the one authority on the
+// protocol's edges. This path answers 200 with the token and the answer
 // oidc-provider would have given (test/oauth/client-credentials-fast-path.test.ts compares the
 // two), 503 when the stores do not answer, and 413 for a streamed body past oidc-provider's own
 // limit (which oidc-provider would refuse with 400).
@@ -19,6 +22,9 @@ import type { FailureReporter } from '../http/failure.js';
 import { sendJson } from '../http/plain-endpoints.js';
 import type { KeySet } from './signing-keys.js';
 import { parseBasicCredentials } from './client-authentication.js';
+import type { Eventually } from '../eventually.js';
+import { audienceKind, defaultResources, type Audiences } from '../policy/audiences.js';
+import { clientCredentialsScopes } from '../policy/token-scopes.js';
 
 // oidc-provider's own limit for token request bodies.
 const MAX_BODY_BYTES = 56 * 1024;
@@ -36,9 +42,11 @@ const hasControlCharacter = (value: string) => {
 
 export interface FastPathDeps {
   issuer: string;
-  resources: readonly string[];
-  /** Every scope an access token may carry (the resource servers' scopes in provider.ts). */
+  audiences: Audiences;
+  /** Every scope an access token may carry. */
   scopes: readonly string[];
+  /** The organization's plan now (policy/lookups.ts); undefined: no such organization. */
+  planOf: (organizationId: string) => Eventually<readonly string[] | undefined>;
   accessTokenTtl: number;
   accessTokenAlg: string;
   registry: ClientRegistry;
@@ -100,11 +108,11 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     const credentials = header && header.length <= 1024 && CANONICAL_BASIC.test(header) ? parseBasicCredentials(header) : undefined;
     if (!credentials || credentials.id.length === 0 || hasControlCharacter(credentials.id) || hasControlCharacter(credentials.secret)) return undefined;
 
-    const resource = params.get('resource') ?? deps.resources[0];
-    if (!resource || !deps.resources.includes(resource)) return undefined;
     const scopeParam = params.get('scope');
     const scopes = scopeParam === null ? [] : scopeParam.split(' ');
     if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !tokenScopes.has(scope))) return undefined;
+    const resource = params.get('resource') ?? defaultResources(deps.audiences, scopes)[0]!;
+    if (!audienceKind(deps.audiences, resource)) return undefined;
 
     const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
     // Hashed for every client, known or not (checkSecret hashes a decoy for an unknown one), so
@@ -115,8 +123,11 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     }
     // oidc-provider refuses a client without scopes as invalid metadata: so does this path.
     if (client.scope === '') return undefined;
-    const allowed = new Set(client.scope.split(' '));
+    const clientScopes = client.scope.split(' ');
+    const allowed = new Set(clientScopes);
     if (scopes.some((scope) => !allowed.has(scope))) return undefined;
+    const plan = await deps.planOf(client.organization_id);
+    if (!plan || !clientCredentialsScopes({ audiences: deps.audiences, resource, requested: scopes, clientScopes, plan }).ok) return undefined;
     deps.assertStoreAvailable();
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;

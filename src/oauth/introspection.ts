@@ -11,6 +11,8 @@ import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
 import { JWT_SHAPE, MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
+import { isManagementScope } from '../policy/grantor.js';
+import type { PolicyLookups } from '../policy/lookups.js';
 
 export interface ActiveToken {
   active: true;
@@ -47,12 +49,14 @@ export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introsp
     async introspect(token, caller) {
       const verified = await verify(token);
       if (!verified || !mayIntrospect(caller, verified.payload.client_id)) return undefined;
-      const { payload, issued } = verified;
+      const { payload, issued, role } = verified;
+      // A demoted admin's token no longer carries its management scopes.
+      const scope = typeof payload.scope === 'string' && role === 'member' ? withoutManagementScopes(payload.scope) : payload.scope;
       return {
         active: true,
         token_type: 'Bearer',
         client_id: payload.client_id,
-        ...(typeof payload.scope === 'string' ? { scope: payload.scope } : {}),
+        ...(typeof scope === 'string' ? { scope } : {}),
         ...(payload.sub ? { sub: payload.sub } : {}),
         ...(payload.aud ? { aud: payload.aud } : {}),
         ...(payload.iss ? { iss: payload.iss } : {}),
@@ -65,10 +69,14 @@ export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introsp
   };
 }
 
+function withoutManagementScopes(scope: string): string {
+  return scope.split(' ').filter((s) => s && !isManagementScope(s)).join(' ');
+}
+
 /** oidc-provider's opaque tokens: base64url, well under 512 characters. */
 const OPAQUE_TOKEN = /^[A-Za-z0-9_-]{1,512}$/;
 
-export function refreshTokenIntrospector(provider: () => Provider, records: ProtocolRecords): Introspector {
+export function refreshTokenIntrospector(provider: () => Provider, records: ProtocolRecords, lookups: PolicyLookups): Introspector {
   return {
     recognizes: (token) => OPAQUE_TOKEN.test(token),
     async introspect(token, caller) {
@@ -81,6 +89,8 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
         records.organizationOfGrant(refreshToken.grantId),
       ]);
       if (!grant || grant.isExpired || !organizationId) return undefined;
+      // A removed member's refresh token can no longer be used (oauth/accounts.ts).
+      if (refreshToken.accountId && !(await lookups.roleOf(refreshToken.accountId, organizationId))) return undefined;
       return {
         active: true,
         token_type: 'refresh_token',

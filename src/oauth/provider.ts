@@ -13,6 +13,7 @@ import { renderErrorPage } from './error-page.js';
 import { OAUTH_ROUTES, interactionPath } from './routes.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import { toHttp } from '../errors.js';
+import type { resourceIndicatorHooks } from './resource-indicators.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface ProviderDeps {
@@ -23,6 +24,7 @@ export interface ProviderDeps {
   keySet: KeySet;
   cookieKeys: string[];
   scopes: readonly string[];
+  resourceIndicators: ReturnType<typeof resourceIndicatorHooks>;
   findAccount: Configuration['findAccount'];
   loadExistingGrant: Configuration['loadExistingGrant'];
   logger: Logger;
@@ -33,17 +35,6 @@ const OWN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 const AUTHORIZATION_CODE_TTL = 60; // RFC 9700 §4.5 recommends a short code lifetime.
 const INTERACTION_TTL = 3600;
 const SESSION_TTL = 14 * 24 * 3600;
-
-// oidc-provider silently drops scopes it does not know; Keyward refuses them instead, so a
-// client learns of a typo rather than getting a token without the scope (RFC 6749 §5.2).
-// getResourceServerInfo is the one hook that sees the request's scope at both /authorize
-// and /token, before anything is issued.
-function rejectUnknownScopes(ctx: KoaContextWithOIDC, known: ReadonlySet<string>): void {
-  const requested = ctx.oidc?.params?.scope;
-  if (typeof requested !== 'string') return;
-  const unknown = requested.split(' ').filter((scope) => scope && !known.has(scope));
-  if (unknown.length > 0) throw new errors.InvalidScope('requested scope is not supported', unknown.join(' '));
-}
 
 function originOf(uri: string): string | undefined {
   try {
@@ -110,21 +101,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
+      // Audiences and token scopes come from the policy (resource-indicators.ts).
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? config.resources[0],
+        defaultResource: deps.resourceIndicators.defaultResource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (ctx, resource) => {
-          if (!config.resources.includes(resource)) throw new errors.InvalidTarget();
-          rejectUnknownScopes(ctx, known);
-          return {
-            scope: deps.scopes.join(' '),
-            audience: resource,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: config.accessTokenTtl,
-            jwt: { sign: { alg: config.accessTokenAlg } },
-          };
-        },
+        getResourceServerInfo: deps.resourceIndicators.getResourceServerInfo,
       },
     },
     // SaaS apps expect a refresh token whenever the client may use the grant, without having

@@ -20,3 +20,7 @@ export async function findOrganization(db: Kysely<Database>, id: string): Promis
   if (!storable(id)) return undefined;
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+export async function setOrganizationPlan(db: Kysely<Database>, id: string, plan: string): Promise<Organization> {
+  return db.updateTable('organizations').set({ plan }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}

@@ -107,3 +107,24 @@ export async function listMembers(db: Kysely<Database>, organizationId: string) 
     .orderBy('users.email')
     .execute();
 }
+
+/** Sets an existing member's role; undefined when the user is not a member. */
+export async function setMembershipRole(db: Kysely<Database>, userId: string, organizationId: string, role: string) {
+  if (!storable(userId)) return undefined;
+  return db
+    .updateTable('memberships')
+    .set({ role: checkRole(role) })
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .returning(['user_id', 'organization_id', 'role'])
+    .executeTakeFirst();
+}
+
+/** Joins without touching an existing membership (accepting an invitation never changes a role). */
+export async function joinOrganization(db: Kysely<Database>, input: { userId: string; organizationId: string; role: Role }): Promise<void> {
+  await db
+    .insertInto('memberships')
+    .values({ user_id: input.userId, organization_id: input.organizationId, role: input.role })
+    .onConflict((oc) => oc.columns(['user_id', 'organization_id']).doNothing())
+    .execute();
+}

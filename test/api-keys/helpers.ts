@@ -36,6 +36,6 @@ export async function api(
 
 /** A key made by the operator (as the CLI would). */
 export async function operatorKey(server: TestServer, org: string, scopes: string[], extra: Record<string, unknown> = {}) {
-  const { record, key } = await server.services.keys.create({ organizationId: org, id: 'test', scopes: 'operator' }, { name: 'fixture', scopes, ...extra });
+  const { record, key } = await server.services.keys.create({ organizationId: org, id: 'test', grantor: { kind: 'operator' } }, { name: 'fixture', scopes, ...extra });
   return { id: record.id, key };
 }

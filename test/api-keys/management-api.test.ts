@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { api, operatorKey } from './helpers.js';
 import { changeLastCharacter } from '../helpers/tamper.js';
+import { basic, postForm } from '../helpers/oauth-flow.js';
+import { expectError } from '../policy/flows.js';
 
 let server: TestServer;
 let orgA: string;
@@ -175,11 +177,15 @@ describe('revoke and rotate', () => {
   });
 
   it('keeps the old key working through a grace period, then stops it', async () => {
-    const res = await create({ name: 'Graceful', scopes: ['api-keys:read'] });
+    const resourceServer = await server.createClient({ org: orgA, grants: ['client_credentials'], scope: 'invoices:read', introspect: true });
+    const introspect = (token: string) =>
+      postForm(server, '/oauth2/introspect', { token }, { authorization: basic(resourceServer.clientId, resourceServer.clientSecret) });
+    const res = await create({ name: 'Graceful', scopes: ['invoices:read'] });
     await api(server, 'POST', `/v1/api-keys/${String(res.body.id)}/rotate`, adminA.key, { grace_seconds: 2 });
-    expect((await api(server, 'GET', '/v1/api-keys', String(res.body.key))).status).toBe(200);
+    expect((await introspect(String(res.body.key))).body).toMatchObject({ active: true, scope: 'invoices:read' });
     await new Promise((resolve) => setTimeout(resolve, 2100));
     server.services.keyVerifier.invalidate(server.services.keyVerifier.hash(String(res.body.key)));
+    expect((await introspect(String(res.body.key))).body).toEqual({ active: false });
     expect((await api(server, 'GET', '/v1/api-keys', String(res.body.key))).status).toBe(401);
   });
 });
@@ -278,16 +284,28 @@ describe('request bodies', () => {
 });
 
 describe('members and OAuth apps', () => {
-  it('lists, adds and removes members of the organization only', async () => {
-    const user = await server.createUser([]);
-    const added = await api(server, 'POST', '/v1/members', adminA.key, { email: user.email, role: 'member' });
-    expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ user_id: user.id, organization_id: orgA, role: 'member' });
+  it('invites by email, withdraws an invitation, changes roles and removes members of the organization only', async () => {
+    const invited = await api(server, 'POST', '/v1/members', adminA.key, { email: 'Nobody@Example.com' });
+    expect(invited.status).toBe(201);
+    expect(invited.body).toMatchObject({ object: 'invitation', email: 'nobody@example.com', role: 'member', status: 'invited', organization_id: orgA });
+    const id = String(invited.body.id);
+    expect((await api(server, 'DELETE', `/v1/members/${id}`, adminB.key)).status).toBe(404);
+    expect((await api(server, 'DELETE', `/v1/members/${id}`, adminA.key)).status).toBe(200);
+    expect((await api(server, 'DELETE', `/v1/members/${id}`, adminA.key)).status).toBe(404);
+    expectError(await api(server, 'POST', '/v1/members', adminA.key, { email: 'not an address' }), 400, 'invalid_request');
+
+    const user = await server.createUser([{ org: orgA, role: 'member' }]);
     const list = await api(server, 'GET', '/v1/members', adminA.key);
-    expect((list.body.data as Array<{ user_id: string }>).map((m) => m.user_id)).toContain(user.id);
+    expect(list.body.data).toContainEqual({ object: 'member', id: user.id, user_id: user.id, email: user.email, role: 'member', status: 'active', organization_id: orgA });
+    expect((await api(server, 'GET', '/v1/members', adminB.key)).text).not.toContain(user.id);
+    // Making an admin hands over every management scope: this key lacks organizations:*.
+    const promote = await api(server, 'POST', `/v1/members/${user.id}`, adminA.key, { role: 'admin' });
+    expectError(promote, 403, 'insufficient_scope');
+    expect(promote.body.scope).toBe('organizations:read organizations:write');
+    expect((await api(server, 'POST', `/v1/members/${user.id}`, adminB.key, { role: 'member' })).status).toBe(404);
     expect((await api(server, 'DELETE', `/v1/members/${user.id}`, adminA.key)).status).toBe(200);
     expect((await api(server, 'DELETE', `/v1/members/${user.id}`, adminA.key)).status).toBe(404);
-    expect((await api(server, 'POST', '/v1/members', adminA.key, { email: 'nobody@example.com' })).status).toBe(404);
+    expect((await api(server, 'POST', `/v1/members/${user.id}`, adminA.key, { role: 'member' })).status).toBe(404);
   });
 
   it('registers an app with its secret shown once, rotates the secret and deletes the app', async () => {

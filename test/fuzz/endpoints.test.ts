@@ -45,7 +45,7 @@ describe('fuzzing X-Forwarded-For behind a trusted proxy', () => {
     const proxied = await startTestServer({ env: { TRUST_PROXY: '2' } });
     try {
       const org = await proxied.createOrg();
-      const { key } = await proxied.services.keys.create({ organizationId: org, id: 'fuzz', scopes: 'operator' }, { name: 'k', scopes: ['api-keys:read'], ipAllowlist: ['198.51.100.7'] });
+      const { key } = await proxied.services.keys.create({ organizationId: org, id: 'fuzz', grantor: { kind: 'operator' } }, { name: 'k', scopes: ['api-keys:read'], ipAllowlist: ['198.51.100.7'] });
       const hop = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('', 'unknown', '198.51.100.7:80', '[::1]', '198.51.100.7 ', '0x7f.1', '999.1.1.1', '198.51.100.007'), fc.string({ maxLength: 40 }).filter((v) => /^[\x20-\x7e]*$/.test(v)));
       await fc.assert(
         fc.asyncProperty(fc.array(hop, { minLength: 1, maxLength: 5 }), async (hops) => {

@@ -14,7 +14,6 @@ import {
   postForm,
   type TestUser,
 } from '../helpers/oauth-flow.js';
-import { removeMembership } from '../../src/users/repository.js';
 
 const REDIRECT = 'https://app.example/cb';
 let server: TestServer;
@@ -219,7 +218,7 @@ describe('organization picker and consent', () => {
   it('stops refreshes for a user removed from the organization', async () => {
     const user = await server.createUser([pro]);
     const { token } = await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', user });
-    await removeMembership(server.services.database.db, user.id, pro);
+    await server.services.members.remove({ organizationId: pro, id: 'test', grantor: { kind: 'operator' } }, user.id);
     const refreshed = await postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: String(token.body.refresh_token) }, auth);
     expect(refreshed.status).toBe(400);
     expect(refreshed.body.error).toBe('invalid_grant');

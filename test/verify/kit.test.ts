@@ -139,7 +139,7 @@ describe('refusals', () => {
 
   it('401 invalid_api_key for a revoked key, and 503 when introspection is unreachable', async () => {
     const key = await operatorKey(server, org, ['invoices:read']);
-    await server.services.keys.revoke({ organizationId: org, id: 'test', scopes: 'operator' }, key.id);
+    await server.services.keys.revoke({ organizationId: org, id: 'test', grantor: { kind: 'operator' } }, key.id);
     const err = await rejects(verifier.verify({ headers: { 'x-api-key': key.key } }), 'invalid_api_key', 401);
     expect(err.wwwAuthenticate).toBe('Bearer realm="api", error="invalid_api_key"');
     const live = await operatorKey(server, org, ['invoices:read']);

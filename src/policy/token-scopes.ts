@@ -1,0 +1,54 @@
+// What an access token may carry, decided when it is issued, on both token paths (oidc-provider's
+// getResourceServerInfo in oauth/provider.ts and the client-credentials fast path):
+//  - client credentials: requested ∩ the client's registered scopes ∩ the organization's plan
+//    now, so a plan change applies to the next token; a scope beyond them is refused.
+//  - a user's grant (code exchange, every refresh): the grant ∩ the client's registered scopes
+//    ∩ the plan ∩ what the user's role allows now, silently narrowed (RFC 6749 §3.3), so a
+//    demoted admin's refresh never yields a management scope again.
+// Either way only scopes of the token's audience kind (policy/audiences.ts).
+import type { Role } from '../db/schema.js';
+import { audienceKind, fitsAudience, type Audiences } from './audiences.js';
+import { grantableScopes, refusal, type Grantor } from './grantor.js';
+
+export type ScopeDecision = { ok: true; scopes: string[] } | { ok: false; scope: string; description: string };
+
+/** The scopes a token for `resource` may carry when issued to `grantor` (undefined: unknown resource). */
+function tokenCeiling(audiences: Audiences, resource: string, plan: readonly string[], grantor: Grantor): string[] | undefined {
+  const kind = audienceKind(audiences, resource);
+  if (!kind) return undefined;
+  return grantableScopes(plan, grantor).filter((scope) => fitsAudience(scope, kind));
+}
+
+export function clientCredentialsScopes(input: {
+  audiences: Audiences;
+  resource: string;
+  requested: readonly string[];
+  clientScopes: readonly string[];
+  plan: readonly string[];
+}): ScopeDecision {
+  const grantor: Grantor = { kind: 'credential', holds: input.clientScopes };
+  const ceiling = tokenCeiling(input.audiences, input.resource, input.plan, grantor) ?? [];
+  const allowed = new Set(ceiling);
+  const kind = audienceKind(input.audiences, input.resource);
+  for (const scope of input.requested) {
+    if (allowed.has(scope)) continue;
+    if (kind && !fitsAudience(scope, kind)) {
+      const other = kind === 'product' ? `the management audience ${input.audiences.management}` : 'the product audience';
+      return { ok: false, scope, description: `${scope} is issued only in tokens for ${other}; request it separately` };
+    }
+    return { ok: false, scope, description: `${scope} ${refusal(input.plan, grantor, scope) ?? 'is not allowed'}` };
+  }
+  return { ok: true, scopes: ceiling };
+}
+
+export function userTokenScopes(input: {
+  audiences: Audiences;
+  resource: string;
+  role: Role;
+  clientScopes: readonly string[];
+  plan: readonly string[];
+}): string[] {
+  const registered = new Set(input.clientScopes);
+  const ceiling = tokenCeiling(input.audiences, input.resource, input.plan, { kind: 'user', role: input.role }) ?? [];
+  return ceiling.filter((scope) => registered.has(scope));
+}
