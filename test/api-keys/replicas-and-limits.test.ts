@@ -4,13 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { api, operatorKey } from './helpers.js';
+import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
+import { runCommand } from '../../src/cli/commands.js';
 
 let one: TestServer;
 let two: TestServer;
 let org: string;
+const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;
 
 beforeAll(async () => {
-  const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;
   one = await startTestServer({ env: { REDIS_KEY_PREFIX: prefix } });
   two = await startTestServer({ env: { REDIS_KEY_PREFIX: prefix } });
   org = await one.createOrg('pro');
@@ -36,7 +38,46 @@ describe('across replicas', () => {
     expect(status).toBe(401);
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it("refuses a removed member's access token on another instance within one second", async () => {
+    const vendor = await one.createOrg('council');
+    const app = await one.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'], scope: 'api-keys:read' });
+    const user = await one.createUser([org]);
+    const { token } = await codeExchange(one, app, { redirectUri: 'https://app.example/cb', scope: 'api-keys:read', user });
+    const bearer = { authorization: `Bearer ${String(token.body.access_token)}` };
+    // A replica of instance one (same issuer), which has looked the membership up and cached it.
+    const replica = await startTestServer({ env: { REDIS_KEY_PREFIX: prefix, ISSUER: one.url } });
+    try {
+      const atReplica = { ...replica, url: replica.running.url };
+      expect((await api(atReplica, 'GET', '/v1/api-keys', undefined, undefined, bearer)).status).toBe(200);
+      const admin = await operatorKey(one, org, ['members:*']);
+      expect((await api(one, 'DELETE', `/v1/members/${user.id}`, admin.key)).status).toBe(200);
+      expect(await statusWithin(1000, () => api(atReplica, 'GET', '/v1/api-keys', undefined, undefined, bearer), 401)).toBe(401);
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  it('issues the next client-credentials token under a plan changed through another instance within one second', async () => {
+    const council = await one.createOrg('council');
+    const client = await one.createClient({ org: council, grants: ['client_credentials'], scope: 'payouts:read' });
+    const token = () => postForm(two, '/oauth2/token', { grant_type: 'client_credentials', scope: 'payouts:read' }, { authorization: basic(client.clientId, client.clientSecret) });
+    expect((await token()).status).toBe(200);
+    await runCommand(one.services, { name: 'org.set-plan', org: council, plan: 'pro' });
+    expect(await statusWithin(1000, token, 400)).toBe(400);
+  });
 });
+
+/** Polls `request` until it answers `wanted` or `ms` pass; the last status. */
+async function statusWithin(ms: number, request: () => Promise<{ status: number }>, wanted: number): Promise<number> {
+  const started = Date.now();
+  let status = (await request()).status;
+  while (status !== wanted && Date.now() - started < ms) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    status = (await request()).status;
+  }
+  return status;
+}
 
 describe('brute force (checklist F48)', () => {
   it('limits failures per key prefix with 429 and Retry-After, and other keys keep working', async () => {

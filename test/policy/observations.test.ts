@@ -105,7 +105,7 @@ it("2 plans bound client credentials: no client is registered beyond its organiz
     client_secret_basic: await server.createClient({ org, grants: ['client_credentials'], scope }),
     client_secret_post: await server.createClient({ org, grants: ['client_credentials'], scope, authMethod: 'client_secret_post' }),
   };
-  const moved = await runCommand(server.services, { name: 'org.set-plan', org, plan: 'pro' } as never);
+  const moved = await runCommand(server.services, { name: 'org.set-plan', org, plan: 'pro' });
   expect(moved).toMatchObject({ id: org, plan: 'pro' });
   for (const [method, client] of Object.entries(clients) as Array<[SecretMethod, Client]>) {
     expectError(await clientCredentials(server, client, { scope: 'payouts:read' }, method), 400, 'invalid_scope', `payouts:read with ${method}`);

@@ -21,7 +21,7 @@ const RESOURCES = ['invoices', 'payouts', 'clients'];
 const PRODUCT = PRODUCT_SCOPES.filter((s) => RESOURCES.includes(s.split(':')[0]!));
 const CONCRETE = [...PRODUCT, ...MANAGEMENT_SCOPES];
 const PATTERNS = [...CONCRETE, '*', 'invoices:*', 'api-keys:*', 'members:*', 'oauth-clients:*'];
-const RUNS = 40;
+const RUNS = 100;
 
 /** The plans under test: every subset shape of the product scopes above, as named plans. */
 const PLANS: Record<string, string[]> = {
