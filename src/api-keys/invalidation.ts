@@ -1,13 +1,16 @@
-// Revocation reaches every replica within a second: a revoke or rotate publishes the key's
-// hash on Redis, and each replica drops it from its verification cache. Without Redis there
-// is one process (embedded mode), and local invalidation is all there is. While the bus cannot
-// hear, a replica's cache could hold a key revoked elsewhere: verification then fails closed
-// (503), and whatever was cached before the bus hears again is dropped.
+// The revocation feed: changes reach every replica within a second. A revoke or rotate
+// publishes the key's hash on Redis, and each replica drops it from its verification cache;
+// a membership or plan change publishes the policy's message (policy/lookups.ts), and each
+// replica drops that lookup. Without Redis there is one process (embedded mode), and local
+// invalidation is all there is. While the bus cannot hear, a replica's cache could hold a key
+// revoked elsewhere: verification then fails closed (503), the policy's lookups read the
+// database, and whatever was cached before the bus hears again is dropped.
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 
 export interface InvalidationPublisher {
-  publish(keyHash: string): Promise<void>;
+  /** An API key's hash, or a policy message (policy/lookups.ts). */
+  publish(message: string): Promise<void>;
 }
 
 export interface InvalidationBus extends InvalidationPublisher {
@@ -29,7 +32,7 @@ export async function redisInvalidationBus(
   subscriber: Redis,
   publisher: Redis | Cluster,
   channel: string,
-  onInvalidate: (keyHash: string) => void,
+  onInvalidate: (message: string) => void,
   onMissedInvalidations: () => void,
   logger: Logger,
 ): Promise<InvalidationBus> {
@@ -38,7 +41,7 @@ export async function redisInvalidationBus(
     listening = false;
   };
   subscriber.on('error', () => {});
-  subscriber.on('message', (_channel: string, keyHash: string) => onInvalidate(keyHash));
+  subscriber.on('message', (_channel: string, message: string) => onInvalidate(message));
   subscriber.on('close', deaf).on('reconnecting', deaf).on('end', deaf);
   await subscriber.connect();
   await subscriber.subscribe(channel);
@@ -75,12 +78,12 @@ export async function redisInvalidationBus(
   heartbeat.unref();
   return {
     listening: () => listening,
-    async publish(keyHash) {
-      onInvalidate(keyHash);
+    async publish(message) {
+      onInvalidate(message);
       try {
-        await publisher.publish(channel, keyHash);
+        await publisher.publish(channel, message);
       } catch (err) {
-        logger.warn({ err }, 'publishing an API key invalidation failed; other replicas see it when their cache entry expires');
+        logger.warn({ err }, 'publishing an invalidation failed; other replicas see it when their cache entry expires');
       }
     },
     async close() {
@@ -90,11 +93,11 @@ export async function redisInvalidationBus(
   };
 }
 
-export function localInvalidationBus(onInvalidate: (keyHash: string) => void): InvalidationBus {
+export function localInvalidationBus(onInvalidate: (message: string) => void): InvalidationBus {
   return {
     listening: () => true,
-    async publish(keyHash) {
-      onInvalidate(keyHash);
+    async publish(message) {
+      onInvalidate(message);
     },
     async close() {},
   };
