@@ -144,10 +144,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return list.filter((r) => audienceKind(audiences, r) !== undefined);
   }
 
+  /** Only scopes one of the authorization's audiences can carry are shown and granted. */
   async function consentFor(details: Details, organization: OrganizationOfUser) {
     const app = await appOf(details);
+    const kinds = resourcesOf(details).map((resource) => audienceKind(audiences, resource)!);
     const decision = decideScopes({
-      requested: requestedScopes(details),
+      requested: requestedScopes(details).filter((scope) => kinds.some((kind) => fitsAudience(scope, kind))),
       clientAllowed: app.record.scope.split(' '),
       planScopes: deps.config.plans[organization.plan] ?? [],
       role: organization.role,
@@ -167,8 +169,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     // oidc-provider counts every configured scope as an OIDC scope too; product scopes carry no
     // claims, so both lists get the same decision.
     const oidcGranted = requested.filter((s) => s === 'openid' || s === 'offline_access' || decision.granted.includes(s));
+    const oidcRejected = requested.filter((s) => !oidcGranted.includes(s));
     if (oidcGranted.length) grant.addOIDCScope(oidcGranted.join(' '));
-    if (decision.unavailable.length) grant.rejectOIDCScope(decision.unavailable.join(' '));
+    if (oidcRejected.length) grant.rejectOIDCScope(oidcRejected.join(' '));
     // Each scope is granted for the audience of its kind, never another (policy/audiences.ts).
     for (const resource of resourcesOf(details)) {
       const kind = audienceKind(audiences, resource)!;

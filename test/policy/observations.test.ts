@@ -259,3 +259,20 @@ it('8 rotation during grace extends the old key: a key in its grace period canno
   expect(seen.body.exp).toBeGreaterThanOrEqual(rotatedAt + 5 - 2);
   expect(seen.body.exp).toBeLessThanOrEqual(rotatedAt + 5 + 3);
 });
+
+it('an authorization that names the product audience never shows or grants a management scope', async () => {
+  const org = await server.createOrg('council');
+  const admin = await server.createUser([org]);
+  const vendor = await server.createOrg('council');
+  const both = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'invoices:read api-keys:write' });
+  const session = new BrowserSession(server);
+  const { token } = await codeExchange(server, both, { redirectUri: REDIRECT, scope: 'invoices:read api-keys:write', user: admin, extra: { resource: server.url } }, session);
+  expect(token.body.scope).toBe('invoices:read');
+  const consent = session.pages.find((page) => formAction(page.html, 'confirm'));
+  expect(consent?.html).toContain('invoices:read');
+  expect(consent?.html).not.toContain('api-keys:write');
+  const management = await postForm(server, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: String(token.body.refresh_token), resource: `${server.url}/v1` }, {
+    authorization: basic(both.clientId, both.clientSecret),
+  });
+  expectError(management, 400, 'invalid_target');
+});
