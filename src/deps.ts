@@ -5,7 +5,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config, SigningAlg } from './config.js';
 import type { Logger } from './logger.js';
-import { buildRegistryServices, KNOWN_SCOPES, type RegistryServices } from './registry-services.js';
+import { buildRegistryServices, KNOWN_SCOPES, SCOPE_VOCABULARY, type RegistryServices } from './registry-services.js';
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
@@ -217,7 +217,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       oauth.keySet,
       records,
       async (clientId) => (await base.registry.find(clientId)) !== undefined,
-      (userId, organizationId) => lookups.roleOf(userId, organizationId),
+      (userId, organizationId, issuedAt) => lookups.roleOf(userId, organizationId, issuedAt),
     );
     const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
 
@@ -233,7 +233,6 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
         accessTokens: verifyAccessToken,
         limiter,
         registry: base.registry,
-        lookups,
         audience: config.managementAudience,
       }),
       openApiDocument(operations, config.issuer),
@@ -272,7 +271,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
         [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
           // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
           // cheaper one to fail, and keys are the commonest token introspected.
-          apiKeyIntrospector(revocations.verifier),
+          apiKeyIntrospector(revocations.verifier, (organizationId) => lookups.planOf(organizationId), SCOPE_VOCABULARY),
           jwtAccessTokenIntrospector(verifyAccessToken),
           // Last: its shape (any base64url string) also covers the others'.
           refreshTokenIntrospector(oauth.provider, records, lookups),

@@ -12,7 +12,6 @@ import { JWT_SHAPE, type AccessTokenVerifier } from '../oauth/access-token-verif
 import type { Limit, RateLimiter } from '../rate-limit/limiter.js';
 import { recordAudit } from '../audit/record.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import type { PolicyLookups } from '../policy/lookups.js';
 import { isManagementScope, type Grantor } from '../policy/grantor.js';
 import type { ApiKeyRecord } from '../api-keys/repository.js';
 
@@ -29,7 +28,6 @@ export function managementAuthenticator(deps: {
   accessTokens: AccessTokenVerifier;
   limiter: RateLimiter;
   registry: ClientRegistry;
-  lookups: PolicyLookups;
   /** The only audience accepted here (policy/audiences.ts). */
   audience: string;
 }): Authenticate {
@@ -78,17 +76,16 @@ export function managementAuthenticator(deps: {
     }
     const { organizationId, grantId } = token.issued;
     const scopes = typeof token.payload.scope === 'string' ? token.payload.scope.split(' ').filter(Boolean) : [];
-    if (grantId && token.payload.sub) {
-      // A user's token acts with the user's membership as it is now, not as it was at consent.
-      const role = await deps.lookups.roleOf(token.payload.sub, organizationId);
-      if (!role) throw new KeywardError('invalid_token', 'the access token is not valid');
-      return { organizationId, id: token.payload.sub, grantor: { kind: 'user', role, holds: scopes } };
-    }
-    // A client's token: management scopes as the token holds them, product scopes as the client
-    // is registered with (a management token carries none of its own).
+    // Management scopes as the token holds them, product scopes as its client is registered
+    // with (a management token carries none of its own): an app never hands out more than it
+    // could ask for itself.
     const client = await deps.registry.find(token.payload.client_id);
     const registered = (client?.scope ?? '').split(' ').filter((scope) => scope && !isManagementScope(scope));
-    return { organizationId, id: token.payload.client_id, grantor: { kind: 'credential', holds: [...scopes, ...registered] } };
+    const holds = [...scopes, ...registered];
+    // A user's token acts with the user's role as it is now (checked by the verifier), not as it
+    // was at consent.
+    if (grantId && token.payload.sub && token.role) return { organizationId, id: token.payload.sub, grantor: { kind: 'user', role: token.role, holds } };
+    return { organizationId, id: token.payload.client_id, grantor: { kind: 'credential', holds } };
   };
 }
 

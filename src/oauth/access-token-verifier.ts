@@ -1,9 +1,10 @@
 // Verifies Keyward's own JWT access tokens: signature against the published keys only, an
 // allow-listed algorithm, `typ: at+jwt` (so an ID token never passes), the issuer, expiry, and
 // then its standing: a user token's record must still exist (its grant lives, it was not
-// revoked) and its user must still be a member of its organization (the role now is returned,
-// so callers act with it rather than with the role at consent); a client-credentials token
-// (sub = client_id) must not be revoked and its client must still be registered.
+// revoked), its client must still be registered and its user must still be a member of its
+// organization, since before the token was issued (the role now is returned, so callers act
+// with it rather than with the role at consent); a client-credentials token (sub = client_id)
+// must not be revoked and its client must still be registered.
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { IssuedAccessToken, ProtocolRecords } from './protocol-records.js';
 import type { KeySet } from './signing-keys.js';
@@ -33,7 +34,7 @@ export function accessTokenVerifier(
   keySet: () => KeySet,
   records: ProtocolRecords,
   clientExists: (clientId: string) => Promise<boolean>,
-  roleOf: (userId: string, organizationId: string) => Eventually<Role | undefined>,
+  roleOf: (userId: string, organizationId: string, issuedAt?: number) => Eventually<Role | undefined>,
 ): AccessTokenVerifier {
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return undefined;
@@ -59,8 +60,9 @@ export function accessTokenVerifier(
     }
     const issued = await records.issuedAccessToken(verified.jti);
     if (!issued || issued.clientId !== clientId || typeof payload.sub !== 'string') return undefined;
-    const role = await roleOf(payload.sub, issued.organizationId);
-    if (!role) return undefined;
+    // A deleted app's tokens stop with it; a user's only while they are (still) a member.
+    const [exists, role] = await Promise.all([clientExists(clientId), roleOf(payload.sub, issued.organizationId, payload.iat)]);
+    if (!exists || !role) return undefined;
     return { payload: verified, issued, role };
   };
 }

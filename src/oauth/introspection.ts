@@ -90,7 +90,7 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
       ]);
       if (!grant || grant.isExpired || !organizationId) return undefined;
       // A removed member's refresh token can no longer be used (oauth/accounts.ts).
-      if (refreshToken.accountId && !(await lookups.roleOf(refreshToken.accountId, organizationId))) return undefined;
+      if (refreshToken.accountId && !(await lookups.roleOf(refreshToken.accountId, organizationId, refreshToken.iiat ?? refreshToken.iat))) return undefined;
       return {
         active: true,
         token_type: 'refresh_token',

@@ -14,7 +14,8 @@ export type Grantor =
   | { kind: 'credential'; holds: readonly string[] }
   /**
    * A person, at consent or through their access token: the plan's product scopes; management
-   * scopes only as an admin, and through a token only those the token holds.
+   * scopes only as an admin. Through a token, only what the token holds (its management
+   * scopes, and the product scopes its app is registered with).
    */
   | { kind: 'user'; role: Role; holds?: readonly string[] };
 
@@ -30,6 +31,7 @@ export function refusal(plan: readonly string[], grantor: Grantor, scope: string
   if (!isManagementScope(scope)) {
     if (!plan.includes(scope)) return "is not in the organization's plan";
     if (grantor.kind === 'credential' && !scopeGrants(grantor.holds, scope)) return 'is not held by the credential granting it';
+    if (grantor.kind === 'user' && grantor.holds && !scopeGrants(grantor.holds, scope)) return 'is not held by the access token granting it';
     return undefined;
   }
   switch (grantor.kind) {
@@ -76,22 +78,25 @@ export function grantorHolds(grantor: Grantor, required: string): boolean {
 }
 
 /**
- * Making an admin hands over every management scope, so only a grantor that could hand out
- * all of them does it: the operator, a credential holding every one, or an admin.
+ * The management scopes a grantor lacks to make admins. Making an admin hands over every
+ * management scope, so only a grantor that could hand out all of them does it: the operator,
+ * a credential holding every one, or an admin (through a token, one holding every one: an app
+ * consented `members:write` alone must not make its vendor an admin).
  */
-export function mayMakeAdmins(grantor: Grantor): boolean {
-  switch (grantor.kind) {
-    case 'operator':
-      return true;
-    case 'credential':
-      return MANAGEMENT_SCOPES.every((scope) => scopeGrants(grantor.holds, scope));
-    case 'user':
-      return grantor.role === 'admin';
-  }
+export function missingForAdmins(grantor: Grantor): string[] {
+  return MANAGEMENT_SCOPES.filter((scope) => refusal([], grantor, scope) !== undefined);
 }
 
-/** The management scopes a grantor lacks to make admins (for the insufficient_scope answer). */
-export function missingForAdmins(grantor: Grantor): string[] {
-  if (grantor.kind !== 'credential') return [...MANAGEMENT_SCOPES];
-  return MANAGEMENT_SCOPES.filter((scope) => !scopeGrants(grantor.holds, scope));
+export function mayMakeAdmins(grantor: Grantor): boolean {
+  return missingForAdmins(grantor).length === 0;
+}
+
+/**
+ * What a holder's scopes still grant under the organization's plan now: a plan downgrade
+ * narrows existing keys at once. Unchanged (wildcards and all) while the plan covers them.
+ */
+export function withinPlan(scopes: readonly string[], plan: readonly string[], vocabulary: ScopeVocabulary): readonly string[] {
+  const concrete = expandScopes(scopes, vocabulary);
+  const kept = concrete.filter((scope) => isManagementScope(scope) || plan.includes(scope));
+  return kept.length === concrete.length ? scopes : kept;
 }

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../db/schema.js';
 import type { Plans } from '../scopes/plans.js';
-import type { Eventually } from '../eventually.js';
+import { andThen, type Eventually } from '../eventually.js';
 import { findOrganization } from '../organizations/repository.js';
 import { membershipOf } from '../users/repository.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
@@ -62,7 +62,7 @@ class LiveCache<V> {
 
 export class PolicyLookups {
   private readonly plans: LiveCache<readonly string[] | undefined>;
-  private readonly roles: LiveCache<Role | undefined>;
+  private readonly memberships: LiveCache<{ role: Role; since: number } | undefined>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -71,7 +71,7 @@ export class PolicyLookups {
     hearsChanges: () => boolean = () => true,
   ) {
     this.plans = new LiveCache(PLAN_TTL_MS, hearsChanges);
-    this.roles = new LiveCache(ROLE_TTL_MS, hearsChanges);
+    this.memberships = new LiveCache(ROLE_TTL_MS, hearsChanges);
   }
 
   /** The product scopes of the organization's plan; undefined when there is no such organization. */
@@ -82,16 +82,24 @@ export class PolicyLookups {
     });
   }
 
-  /** The user's role in the organization now; undefined when they are not a member. */
-  roleOf(userId: string, organizationId: string): Eventually<Role | undefined> {
-    return this.roles.get(`${userId}\n${organizationId}`, () => membershipOf(this.db, userId, organizationId));
+  /**
+   * The user's role in the organization now, for a credential issued at `issuedAt` (seconds):
+   * undefined when they are not a member, or when the credential predates their membership,
+   * so a member removed and added again does not get their old tokens back.
+   */
+  roleOf(userId: string, organizationId: string, issuedAt?: number): Eventually<Role | undefined> {
+    const membership = this.memberships.get(`${userId}\n${organizationId}`, async () => {
+      const found = await membershipOf(this.db, userId, organizationId);
+      return found && { role: found.role, since: Math.floor(found.since.getTime() / 1000) };
+    });
+    return andThen(membership, (m) => (m && (issuedAt === undefined || issuedAt >= m.since) ? m.role : undefined));
   }
 
   /** Applies a feed message; false when it is not one of the policy's. */
   invalidate(message: string): boolean {
     const [kind, first, second] = message.split(':');
     if (kind === 'organization' && first) this.plans.delete(first);
-    else if (kind === 'membership' && first && second) this.roles.delete(`${first}\n${second}`);
+    else if (kind === 'membership' && first && second) this.memberships.delete(`${first}\n${second}`);
     else return false;
     return true;
   }
@@ -99,6 +107,6 @@ export class PolicyLookups {
   /** The feed missed messages: nothing cached can be trusted. */
   forgetAll(): void {
     this.plans.clear();
-    this.roles.clear();
+    this.memberships.clear();
   }
 }

@@ -18,9 +18,11 @@ export interface OrganizationOfUser {
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
+const hasControlCharacter = (value: string) => [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 export function normaliseEmail(email: string): string {
   const value = email.trim().toLowerCase();
-  if (value.length > 254 || !EMAIL.test(value)) throw new KeywardError('invalid_request', 'email is not a valid address', 'email');
+  if (value.length > 254 || !EMAIL.test(value) || hasControlCharacter(value)) throw new KeywardError('invalid_request', 'email is not a valid address', 'email');
   return value;
 }
 
@@ -78,14 +80,14 @@ export async function organizationsOfUser(db: Kysely<Database>, userId: string):
     .execute();
 }
 
-export async function membershipOf(db: Kysely<Database>, userId: string, organizationId: string): Promise<Role | undefined> {
+export async function membershipOf(db: Kysely<Database>, userId: string, organizationId: string): Promise<{ role: Role; since: Date } | undefined> {
   const row = await db
     .selectFrom('memberships')
-    .select('role')
+    .select(['role', 'created_at'])
     .where('user_id', '=', userId)
     .where('organization_id', '=', organizationId)
     .executeTakeFirst();
-  return row?.role;
+  return row && { role: row.role, since: row.created_at };
 }
 
 export async function removeMembership(db: Kysely<Database>, userId: string, organizationId: string): Promise<boolean> {

@@ -31,7 +31,7 @@ const REDIRECT = 'https://app.example/cb';
 const PRODUCT_AUDIENCE = 'https://api.example.com/';
 
 let server: TestServer;
-/** A third-party app (owned by a vendor organization) asking to manage API keys. */
+/** A third-party app (owned by a vendor organization) asking to manage API keys (for invoices). */
 let managementApp: Client;
 /** A third-party app asking for product data only. */
 let productApp: Client;
@@ -41,7 +41,7 @@ let resourceServer: Client;
 beforeAll(async () => {
   server = await startTestServer();
   const vendor = await server.createOrg('council');
-  managementApp = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'api-keys:read api-keys:write' });
+  managementApp = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'api-keys:read api-keys:write invoices:read' });
   productApp = await server.createClient({ org: vendor, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'invoices:read' });
   resourceServer = await server.createClient({ org: vendor, grants: ['client_credentials'], scope: 'invoices:read', introspect: true });
 });
