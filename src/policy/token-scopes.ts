@@ -19,26 +19,38 @@ function tokenCeiling(audiences: Audiences, resource: string, plan: readonly str
   return grantableScopes(plan, grantor).filter((scope) => fitsAudience(scope, kind));
 }
 
-export function clientCredentialsScopes(input: {
+export interface ClientCredentialsRequest {
   audiences: Audiences;
   resource: string;
   requested: readonly string[];
   clientScopes: readonly string[];
   plan: readonly string[];
-}): ScopeDecision {
-  const grantor: Grantor = { kind: 'credential', holds: input.clientScopes };
-  const ceiling = tokenCeiling(input.audiences, input.resource, input.plan, grantor) ?? [];
-  const allowed = new Set(ceiling);
-  const kind = audienceKind(input.audiences, input.resource);
-  for (const scope of input.requested) {
-    if (allowed.has(scope)) continue;
+}
+
+/**
+ * The first requested scope a client-credentials token for `resource` may not carry, and why;
+ * undefined when the request is within bounds. Looks at the requested scopes only: this is the
+ * fast path's whole check (a request names a scope or two).
+ */
+export function clientCredentialsRefusal(request: ClientCredentialsRequest): { scope: string; description: string } | undefined {
+  const grantor: Grantor = { kind: 'credential', holds: request.clientScopes };
+  const kind = audienceKind(request.audiences, request.resource);
+  for (const scope of request.requested) {
     if (kind && !fitsAudience(scope, kind)) {
-      const other = kind === 'product' ? `the management audience ${input.audiences.management}` : 'the product audience';
-      return { ok: false, scope, description: `${scope} is issued only in tokens for ${other}; request it separately` };
+      const other = kind === 'product' ? `the management audience ${request.audiences.management}` : 'the product audience';
+      return { scope, description: `${scope} is issued only in tokens for ${other}; request it separately` };
     }
-    return { ok: false, scope, description: `${scope} ${refusal(input.plan, grantor, scope) ?? 'is not allowed'}` };
+    const why = kind ? refusal(request.plan, grantor, scope) : 'names no audience Keyward serves';
+    if (why) return { scope, description: `${scope} ${why}` };
   }
-  return { ok: true, scopes: ceiling };
+  return undefined;
+}
+
+/** The decision and, when within bounds, every scope such a token may carry (the resource server's scope). */
+export function clientCredentialsScopes(request: ClientCredentialsRequest): ScopeDecision {
+  const refused = clientCredentialsRefusal(request);
+  if (refused) return { ok: false, ...refused };
+  return { ok: true, scopes: tokenCeiling(request.audiences, request.resource, request.plan, { kind: 'credential', holds: request.clientScopes }) ?? [] };
 }
 
 export function userTokenScopes(input: {
