@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { ApiKeyMode, ApiKeyType, Database } from '../db/schema.js';
 import type { Plans } from '../scopes/plans.js';
 import { KeywardError } from '../errors.js';
-import { findOrganization } from '../organizations/repository.js';
+import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
 import { firstRefused, isManagementScope, refusal, type Grantor } from '../policy/grantor.js';
 import { recordAudit } from '../audit/record.js';
@@ -68,11 +68,7 @@ function checkOrigins(origins: readonly string[]): string[] {
 export function keyService(deps: KeyServiceDeps) {
   const { db, vocabulary } = deps;
 
-  async function planOf(organizationId: string): Promise<readonly string[]> {
-    const organization = await findOrganization(db, organizationId);
-    if (!organization) throw new KeywardError('not_found', `no organization ${organizationId}`, 'organization_id');
-    return deps.plans[organization.plan] ?? [];
-  }
+  const planOf = (organizationId: string) => planOfOrganization(db, deps.plans, organizationId);
 
   /** Every concrete scope must be within the plan and grantable by the actor (policy/grantor.ts). */
   function checkBounds(scopes: string[], plan: readonly string[], actor: Actor): void {

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { KeywardError } from '../errors.js';
-import { findOrganization } from '../organizations/repository.js';
+import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
 import type { Plans } from '../scopes/plans.js';
 import { recordAudit } from '../audit/record.js';
@@ -42,11 +42,7 @@ const MAX_SCOPES = 100;
 export function clientService(deps: ClientServiceDeps) {
   const { db, vocabulary } = deps;
 
-  async function planOf(organizationId: string): Promise<readonly string[]> {
-    const organization = await findOrganization(db, organizationId);
-    if (!organization) throw new KeywardError('not_found', `no organization ${organizationId}`, 'organization_id');
-    return deps.plans[organization.plan] ?? [];
-  }
+  const planOf = (organizationId: string) => planOfOrganization(db, deps.plans, organizationId);
 
   function concreteScopes(scopes: readonly string[]): string[] {
     if (scopes.length > MAX_SCOPES) throw new KeywardError('invalid_request', `at most ${MAX_SCOPES} scopes`, 'scopes');

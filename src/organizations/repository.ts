@@ -2,6 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, OrganizationsTable } from '../db/schema.js';
 import { randomId } from '../crypto/random.js';
 import { storable } from '../db/storable.js';
+import { KeywardError } from '../errors.js';
+import type { Plans } from '../scopes/plans.js';
 
 export type Organization = Selectable<OrganizationsTable>;
 
@@ -23,4 +25,11 @@ export async function findOrganization(db: Kysely<Database>, id: string): Promis
 
 export async function setOrganizationPlan(db: Kysely<Database>, id: string, plan: string): Promise<Organization> {
   return db.updateTable('organizations').set({ plan }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The product scopes of the organization's plan, read now (creation paths); 404 when it does not exist. */
+export async function planOfOrganization(db: Kysely<Database>, plans: Plans, organizationId: string): Promise<readonly string[]> {
+  const organization = await findOrganization(db, organizationId);
+  if (!organization) throw new KeywardError('not_found', `no organization ${organizationId}`, 'organization_id');
+  return plans[organization.plan] ?? [];
 }
