@@ -185,12 +185,14 @@ async function buildRevocationFeed(config: Config, base: RegistryServices, redis
   const hears = () => feed.listening();
   const verifier = new ApiKeyVerifier(db, base.keyring.pepper, config.apiKeyLabels, lastUsed.touch, metrics.apiKeyVerified, hears);
   const lookups = new PolicyLookups(db, config.plans, hears);
+  // Policy and client messages carry a colon; anything else is an API key's hash.
   const invalidate = (message: string) => {
-    if (!lookups.invalidate(message)) verifier.invalidate(message);
+    if (!lookups.invalidate(message) && !base.registry.applyChange(message)) verifier.invalidate(message);
   };
   const forgetAll = () => {
     verifier.forgetAll();
     lookups.forgetAll();
+    base.registry.forgetAll();
   };
   const feed: InvalidationBus = redis
     ? await redisInvalidationBus(subscriberFor(redis, config), redis, `${config.redisKeyPrefix}api-keys:invalidated`, invalidate, forgetAll, base.logger)

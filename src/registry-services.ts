@@ -69,7 +69,7 @@ export async function buildRegistryServices(
       publicScopes: config.publicScopes,
       bus: feed,
     }),
-    clients: clientService({ db, pepper: keyring.pepper, plans: config.plans, vocabulary: SCOPE_VOCABULARY, knownScopes: KNOWN_SCOPES, registry }),
+    clients: clientService({ db, pepper: keyring.pepper, plans: config.plans, vocabulary: SCOPE_VOCABULARY, knownScopes: KNOWN_SCOPES, registry, feed }),
     members: memberService({ db, feed }),
     feed,
     close: () => database.close(),

@@ -1,8 +1,8 @@
 // The OAuth client registry as oidc-provider sees it. oidc-provider asks its Client adapter on
 // every lookup (it caches built Client objects, but not the read), so a token request would
-// cost a database round trip; a short in-process cache removes it. Entries live CACHE_TTL_MS,
-// so a change made on another replica is seen within that time; changes made through this
-// process invalidate at once.
+// cost a database round trip; a short in-process cache removes it. Every change is announced
+// on the revocation feed (clientChanged), which drops the entry on every replica within a
+// second; entries live CACHE_TTL_MS at most, in case a message is lost.
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
@@ -17,6 +17,10 @@ const CACHE_TTL_MS = 10_000;
 const MISS_TTL_MS = 1_000;
 const CACHE_MAX = 10_000;
 const UNKNOWN_CLIENT_HASH = 'A'.repeat(43);
+const CHANGED = 'client:';
+
+/** The feed message for a client changed or deleted (api-keys/invalidation.ts). */
+export const clientChanged = (clientId: string) => `${CHANGED}${clientId}`;
 
 export class ClientRegistry {
   private readonly cache = new Map<string, { record: ClientRecord | undefined; expires: number }>();
@@ -48,6 +52,18 @@ export class ClientRegistry {
 
   invalidate(clientId: string): void {
     this.cache.delete(clientId);
+  }
+
+  /** Applies a feed message; false when it is not the registry's. */
+  applyChange(message: string): boolean {
+    if (!message.startsWith(CHANGED)) return false;
+    this.invalidate(message.slice(CHANGED.length));
+    return true;
+  }
+
+  /** The feed missed messages: nothing cached can be trusted. */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** Current secret, or the previous one while its grace period lasts. */

@@ -12,7 +12,8 @@ import type { Plans } from '../scopes/plans.js';
 import { recordAudit } from '../audit/record.js';
 import { firstRefused, isManagementScope, refusal } from '../policy/grantor.js';
 import type { Actor } from '../api-keys/service.js';
-import type { ClientRegistry } from './registry.js';
+import { clientChanged, type ClientRegistry } from './registry.js';
+import type { InvalidationPublisher } from '../api-keys/invalidation.js';
 import { checkClientMetadata, createClient, deleteClient, findClient, listClients, rotateClientSecret, type ClientRecord } from './repository.js';
 
 export interface ClientServiceDeps {
@@ -23,6 +24,7 @@ export interface ClientServiceDeps {
   /** Every scope a client may be registered with. */
   knownScopes: readonly string[];
   registry: ClientRegistry;
+  feed: () => InvalidationPublisher | undefined;
 }
 
 export interface RegisterClientInput {
@@ -74,6 +76,12 @@ export function clientService(deps: ClientServiceDeps) {
     }
   }
 
+  /** This replica at once, every other one within a second. */
+  async function changed(clientId: string): Promise<void> {
+    deps.registry.invalidate(clientId);
+    await deps.feed()?.publish(clientChanged(clientId));
+  }
+
   async function audit(actor: Actor, action: string, client: ClientRecord, data: Record<string, unknown> = {}) {
     await recordAudit(db, { organizationId: client.organization_id, actor: actor.id, action, target: client.client_id, data });
   }
@@ -101,7 +109,7 @@ export function clientService(deps: ClientServiceDeps) {
         tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
         jwks: input.jwks,
       });
-      deps.registry.invalidate(created.client.client_id);
+      await changed(created.client.client_id);
       await audit(actor, 'oauth_client.created', created.client, { scopes, grant_types: created.client.grant_types });
       return created;
     },
@@ -117,7 +125,7 @@ export function clientService(deps: ClientServiceDeps) {
       operatorOnly(actor, current);
       checkBounds(current.scope.split(' ').filter(Boolean), await planOf(current.organization_id), actor);
       const rotated = await rotateClientSecret(db, deps.pepper, clientId, graceSeconds);
-      deps.registry.invalidate(clientId);
+      await changed(clientId);
       await audit(actor, 'oauth_client.secret_rotated', rotated.client, { grace_seconds: graceSeconds });
       return rotated;
     },
@@ -126,7 +134,7 @@ export function clientService(deps: ClientServiceDeps) {
       const client = await owned(actor, clientId);
       operatorOnly(actor, client);
       await deleteClient(db, client.organization_id, clientId);
-      deps.registry.invalidate(clientId);
+      await changed(clientId);
       await audit(actor, 'oauth_client.deleted', client);
     },
   };

@@ -58,6 +58,17 @@ describe('across replicas', () => {
     }
   });
 
+  it('stops issuing tokens to a client deleted through another instance within one second', async () => {
+    const owner = await one.createOrg('pro');
+    const client = await one.createClient({ org: owner, grants: ['client_credentials'], scope: 'invoices:read' });
+    const token = () => postForm(two, '/oauth2/token', { grant_type: 'client_credentials', scope: 'invoices:read' }, { authorization: basic(client.clientId, client.clientSecret) });
+    // Instance two has read (and cached) the client.
+    expect((await token()).status).toBe(200);
+    const admin = await operatorKey(one, owner, ['oauth-clients:*']);
+    expect((await api(one, 'DELETE', `/v1/oauth-clients/${client.clientId}`, admin.key)).status).toBe(200);
+    expect(await statusWithin(1000, token, 401)).toBe(401);
+  });
+
   it('issues the next client-credentials token under a plan changed through another instance within one second', async () => {
     const council = await one.createOrg('council');
     const client = await one.createClient({ org: council, grants: ['client_credentials'], scope: 'payouts:read' });
