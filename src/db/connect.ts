@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { ensurePrivateDir } from './private-dir.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -33,7 +33,7 @@ export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseH
 }
 
 async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dataDir);
   const release = acquireDataDirLock(dataDir);
   try {
     // Loaded lazily: a deployment on Postgres never pays for the WASM module.
