@@ -1,10 +1,10 @@
 // oidc-provider adapter on the registry database (Postgres or PGlite): the embedded mode's
 // protocol state when REDIS_URL is unset. Same contract as the Redis adapter, one table.
 import { sql, type Kysely } from 'kysely';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { assertConsumedOnce, reportedConsumed, type ConsumptionPolicy } from './consumption.js';
-import { storable } from '../db/storable.js';
+import { storable, unstorablePath } from '../db/storable.js';
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 
@@ -16,6 +16,9 @@ export class SqlAdapter implements Adapter {
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    // A NUL byte in a request parameter (a form body oidc-provider keeps) is the client's fault,
+    // not an outage: 400 invalid_request.
+    if (unstorablePath(payload) || !storable(id)) throw new errors.InvalidRequest('parameters must not contain a NUL character');
     const row = {
       payload: JSON.stringify(payload),
       grant_id: payload.grantId ?? null,

@@ -4,3 +4,16 @@
 export function storable(value: string): boolean {
   return !value.includes('\u0000');
 }
+
+/** The path of the first string (or key) in a parsed value that Postgres cannot store, if any. */
+export function unstorablePath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return storable(value) ? undefined : path || '(value)';
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (!storable(key)) return here;
+    const found = unstorablePath(item, here);
+    if (found) return found;
+  }
+  return undefined;
+}

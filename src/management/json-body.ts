@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import { KeywardError } from '../errors.js';
 import { hasMediaType, readBoundedBody } from '../http/bounded-body.js';
+import { unstorablePath } from '../db/storable.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -27,6 +28,9 @@ export async function readJson<T extends z.ZodType>(ctx: Context, schema: T): Pr
       throw new KeywardError('invalid_request', 'the body is not valid JSON');
     }
   }
+  // Refused at the edge: nothing with a NUL byte reaches storage (it would read as an outage).
+  const nul = unstorablePath(value);
+  if (nul) throw new KeywardError('invalid_request', `${nul} must not contain a NUL character`, nul);
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw schemaError(parsed.error);
   return parsed.data;

@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { KeywardError } from '../errors.js';
 import { grantorHolds } from '../policy/grantor.js';
+import { unstorablePath } from '../db/storable.js';
 import type { Authenticate } from './authenticate.js';
 import { readJson, schemaError } from './json-body.js';
 import type { Operation } from './operations.js';
@@ -43,6 +44,8 @@ export function managementRouter(operations: Operation[], authenticate: Authenti
         throw new KeywardError('insufficient_scope', `this requires the ${operation.scope} scope`, undefined, { scope: operation.scope });
       }
       const body = operation.request ? await readJson(ctx, operation.request) : {};
+      const nul = unstorablePath(ctx.query);
+      if (nul) throw new KeywardError('invalid_request', `${nul} must not contain a NUL character`, nul);
       const page = Page.safeParse(ctx.query);
       if (!page.success) throw schemaError(page.error);
       const result = await operation.handle({

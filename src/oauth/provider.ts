@@ -12,7 +12,8 @@ import { installClientSecretCheck } from './client-secret-check.js';
 import { renderErrorPage } from './error-page.js';
 import { OAUTH_ROUTES, interactionPath } from './routes.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
-import { toHttp } from '../errors.js';
+import { KeywardError, toHttp } from '../errors.js';
+import { unstorablePath } from '../db/storable.js';
 import type { resourceIndicatorHooks } from './resource-indicators.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -153,6 +154,17 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('grant.error', (_ctx: KoaContextWithOIDC, err: { error_detail?: string }) => {
     if (err.error_detail === 'refresh token already used') deps.metrics.grantSourceReused('refresh_token');
     else if (err.error_detail === 'authorization code already consumed') deps.metrics.grantSourceReused('authorization_code');
+  });
+  // A NUL byte cannot be stored in Postgres: refused at the edge, before oidc-provider keeps the
+  // request's parameters (an interaction, a pushed request), where it would read as an outage.
+  // Form bodies are oidc-provider's to read; the SQL adapter refuses what gets past this.
+  provider.use(async (ctx, next) => {
+    const nul = unstorablePath(ctx.query);
+    if (!nul) return next();
+    const { status, body } = toHttp(new KeywardError('invalid_request', `${nul} must not contain a NUL character`, nul));
+    ctx.status = status;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = body;
   });
   // oidc-provider answers any failure with 500 server_error; a store outage is 503 (fail closed).
   provider.use(async (ctx, next) => {

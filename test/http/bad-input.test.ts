@@ -1,7 +1,8 @@
 // Item 9 of the core issue: bad input never yields a 500 or a stack trace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { basic } from '../helpers/oauth-flow.js';
+import { basic, pkcePair, postForm } from '../helpers/oauth-flow.js';
+import { api, operatorKey } from '../api-keys/helpers.js';
 
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };
@@ -84,5 +85,63 @@ describe('plain OAuth endpoints (introspection, revocation)', () => {
     expect(res.headers.get('allow')).toBe('POST');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+});
+
+// Postgres cannot store a NUL byte: with protocol state in SQL, a NUL in a parameter reached the
+// database and read as an outage (503, keyward_store_errors_total raised by anyone, no
+// credential needed); on the management API it was a 500. Refused at the edge instead.
+describe('NUL bytes, with protocol state in the database', () => {
+  let sqlState: TestServer;
+  let app: { clientId: string; clientSecret: string };
+  let admin: string;
+  beforeAll(async () => {
+    sqlState = await startTestServer({ env: { REDIS_URL: '' } });
+    const org = await sqlState.createOrg();
+    app = await sqlState.createClient({ org, grants: ['authorization_code'], redirectUris: ['https://app.example/cb'], scope: 'invoices:read' });
+    admin = (await operatorKey(sqlState, org, ['api-keys:*', 'oauth-clients:*', 'invoices:read'])).key;
+  });
+  afterAll(() => sqlState.stop());
+
+  const storeErrors = async () => {
+    const text = await (await fetch(new URL('/metrics', sqlState.url))).text();
+    return text.split('\n').filter((line) => line.startsWith('keyward_store_errors_total')).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  };
+
+  it.each(['state', 'login_hint', 'ui_locales', 'nonce'])('answers a NUL in %s at /oauth2/authorize with 400 invalid_request, and no store error', async (param) => {
+    expect(sqlState.services.store.kind).toBe('sql');
+    const before = await storeErrors();
+    const url = new URL('/oauth2/authorize', sqlState.url);
+    const { challenge } = pkcePair();
+    for (const [k, v] of Object.entries({ client_id: app.clientId, response_type: 'code', redirect_uri: 'https://app.example/cb', scope: 'invoices:read', code_challenge: challenge, code_challenge_method: 'S256', [param]: 'a\u0000b' })) url.searchParams.set(k, v);
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request', param });
+    expect(await storeErrors()).toBe(before);
+  });
+
+  it('answers a NUL in a pushed authorization request body with 400 invalid_request, and no store error', async () => {
+    const before = await storeErrors();
+    const { challenge } = pkcePair();
+    const res = await postForm(
+      sqlState,
+      '/oauth2/par',
+      { response_type: 'code', redirect_uri: 'https://app.example/cb', scope: 'invoices:read', code_challenge: challenge, code_challenge_method: 'S256', state: 'a\u0000b' },
+      { authorization: basic(app.clientId, app.clientSecret) },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(await storeErrors()).toBe(before);
+  });
+
+  it.each([
+    ['GET', '/v1/api-keys?starting_after=%00', undefined],
+    ['POST', '/v1/api-keys', { name: '\u0000' }],
+    ['POST', '/v1/api-keys', { name: 'k', scopes: ['invoices:read\u0000'] }],
+    ['POST', '/v1/oauth-clients', { name: 'a\u0000', grant_types: ['client_credentials'], scopes: ['invoices:read'] }],
+  ] as const)('answers %s %s with a NUL as 400 invalid_request', async (method, path, body) => {
+    const res = await api(sqlState, method, path, admin, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
   });
 });
