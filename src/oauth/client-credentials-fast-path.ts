@@ -14,6 +14,7 @@
 // limit (which oidc-provider would refuse with 400).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
@@ -97,21 +98,21 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
   };
 
   /** The token, or undefined when oidc-provider must answer. */
-  async function issue(req: IncomingMessage, params: URLSearchParams): Promise<object | undefined> {
-    const seen = new Set<string>();
-    for (const name of params.keys()) {
-      if (!FAST_PARAMS.has(name) || seen.has(name)) return undefined;
-      seen.add(name);
+  async function issue(req: IncomingMessage, params: ParsedUrlQuery): Promise<object | undefined> {
+    for (const name in params) {
+      // A repeated parameter parses as an array: oidc-provider refuses it.
+      if (!FAST_PARAMS.has(name) || typeof params[name] !== 'string') return undefined;
     }
-    if (params.get('grant_type') !== 'client_credentials') return undefined;
+    const param = (name: string) => params[name] as string | undefined;
+    if (param('grant_type') !== 'client_credentials') return undefined;
     const header = req.headers.authorization;
     const credentials = header && header.length <= 1024 && CANONICAL_BASIC.test(header) ? parseBasicCredentials(header) : undefined;
     if (!credentials || credentials.id.length === 0 || hasControlCharacter(credentials.id) || hasControlCharacter(credentials.secret)) return undefined;
 
-    const scopeParam = params.get('scope');
-    const scopes = scopeParam === null ? [] : scopeParam.split(' ');
+    const scopeParam = param('scope');
+    const scopes = scopeParam === undefined ? [] : scopeParam.split(' ');
     if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !tokenScopes.has(scope))) return undefined;
-    const resource = params.get('resource') ?? defaultResources(deps.audiences, scopes)[0]!;
+    const resource = param('resource') ?? defaultResources(deps.audiences, scopes)[0]!;
     if (!audienceKind(deps.audiences, resource)) return undefined;
 
     const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
@@ -161,6 +162,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     req.method !== 'POST' ||
     req.headers.origin !== undefined ||
     !req.headers.authorization?.startsWith('Basic ') ||
+    req.headers.dpop !== undefined ||
     Object.keys(req.headers).some((name) => name.startsWith('oauth-client-attestation')) ||
     !hasMediaType(req, 'application/x-www-form-urlencoded') ||
     !/^[^;]*(;\s*charset=("?)utf-8\2\s*)?$/i.test(req.headers['content-type'] ?? '') ||
@@ -171,7 +173,9 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     let answer: object | undefined;
     try {
       const raw = await readBoundedBytes(req, res, MAX_BODY_BYTES);
-      answer = await issue(req, new URLSearchParams(raw.toString('utf8')));
+      // Parsed as oidc-provider parses it (selective_body.js): URLSearchParams would drop a
+      // leading '?' that oidc-provider keeps as part of the first name.
+      answer = await issue(req, parseQuery(raw.toString('utf8')));
       if (!answer) {
         replayBody(req, raw);
         return provider();

@@ -8,6 +8,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic } from '../helpers/oauth-flow.js';
+import { runCommand } from '../../src/cli/commands.js';
 
 let server: TestServer;
 let front: Server;
@@ -15,6 +16,8 @@ let frontUrl: string;
 let answeredBy: Array<'fast path' | 'oidc-provider'>;
 let client: { clientId: string; clientSecret: string };
 let postClient: { clientId: string; clientSecret: string };
+/** Registered on the council plan with payouts:read, then its organization moved to pro. */
+let offPlan: { clientId: string; clientSecret: string };
 let org: string;
 
 beforeAll(async () => {
@@ -22,6 +25,9 @@ beforeAll(async () => {
   org = await server.createOrg();
   client = await server.createClient({ org, grants: ['client_credentials'], scope: 'invoices:read invoices:write' });
   postClient = await server.createClient({ org, grants: ['client_credentials'], scope: 'invoices:read', authMethod: 'client_secret_post' });
+  const downgraded = await server.createOrg('council');
+  offPlan = await server.createClient({ org: downgraded, grants: ['client_credentials'], scope: 'invoices:read payouts:read' });
+  await runCommand(server.services, { name: 'org.set-plan', org: downgraded, plan: 'pro' });
   front = createServer((req, res) => {
     answeredBy.push('fast path');
     void server.services.tokenEndpoint(req, res, () => {
@@ -87,6 +93,9 @@ describe('client-credentials fast path', () => {
     ['an unknown resource', 'grant_type=client_credentials&resource=https%3A%2F%2Fevil.example%2F', auth, 400],
     ['a repeated parameter', 'grant_type=client_credentials&scope=invoices:read&scope=invoices:read', auth, 400],
     ['another grant', 'grant_type=refresh_token&refresh_token=x', auth, 400],
+    // oidc-provider parses with node:querystring, which keeps a leading '?' in the first name.
+    ['a body starting with ?', '?grant_type=client_credentials&scope=invoices:read', auth, 400],
+    ['a scope beyond the plan', 'grant_type=client_credentials&scope=payouts:read', () => ({ authorization: basic(offPlan.clientId, offPlan.clientSecret) }), 400],
   ])('hands %s to oidc-provider, whose error stands', async (_label, body, headers, status) => {
     const res = await post(body, headers());
     expect(res.by).toBe('oidc-provider');
@@ -106,6 +115,7 @@ describe('client-credentials fast path', () => {
     ['another charset', () => ({ ...auth(), 'content-type': 'application/x-www-form-urlencoded; charset=iso-8859-1' })],
     ['a Basic header that is not canonical base64', () => ({ authorization: `${basic(client.clientId, client.clientSecret)}==` })],
     ['client attestation headers', () => ({ ...auth(), 'oauth-client-attestation': 'x' })],
+    ['a DPoP proof', () => ({ ...auth(), dpop: 'x.y.z' })],
   ])('hands over a request with %s', async (_label, headers) => {
     const res = await post('grant_type=client_credentials', headers());
     expect(res.by).toBe('oidc-provider');
