@@ -283,19 +283,23 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
       reportFailure,
     );
 
-    const tokenEndpoint = clientCredentialsFastPath({
-      issuer: config.issuer,
-      audiences: audiencesOf(config),
-      scopes: KNOWN_SCOPES,
-      planOf: (organizationId) => lookups.planOf(organizationId),
-      accessTokenTtl: config.accessTokenTtl,
-      accessTokenAlg: config.accessTokenAlg,
-      registry: base.registry,
-      keySet: oauth.keySet,
-      assertStoreAvailable: () => store.assertAvailable(),
-      onIssued: () => metrics.tokenIssued('client_credentials'),
-      reportFailure,
-    });
+    // CLIENT_CREDENTIALS_FAST_PATH=false: every token request goes to oidc-provider.
+    const tokenEndpoint: TokenEndpoint = config.clientCredentialsFastPath ? fastPath() : async (_req, _res, provider) => provider();
+    function fastPath() {
+      return clientCredentialsFastPath({
+        issuer: config.issuer,
+        audiences: audiencesOf(config),
+        scopes: KNOWN_SCOPES,
+        planOf: (organizationId) => lookups.planOf(organizationId),
+        accessTokenTtl: config.accessTokenTtl,
+        accessTokenAlg: config.accessTokenAlg,
+        registry: base.registry,
+        keySet: oauth.keySet,
+        assertStoreAvailable: () => store.assertAvailable(),
+        onIssued: () => metrics.tokenIssued('client_credentials'),
+        reportFailure,
+      });
+    }
 
     return {
       ...base,

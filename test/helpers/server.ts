@@ -76,6 +76,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'info',
     ...(external ? { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl') } : {}),
+    // `npm run test:without-fast-path` runs suites with every token request on oidc-provider.
+    ...(process.env.CLIENT_CREDENTIALS_FAST_PATH ? { CLIENT_CREDENTIALS_FAST_PATH: process.env.CLIENT_CREDENTIALS_FAST_PATH } : {}),
     ...options.env,
   });
   const logs: string[] = [];

@@ -146,3 +146,33 @@ describe('client-credentials fast path', () => {
     expect(cors.body.access_token).toBeUndefined();
   });
 });
+
+describe('CLIENT_CREDENTIALS_FAST_PATH=false', () => {
+  it('sends every token request to oidc-provider', async () => {
+    const off = await startTestServer({ env: { CLIENT_CREDENTIALS_FAST_PATH: 'false' } });
+    try {
+      const c = await off.createClient({ org: await off.createOrg(), grants: ['client_credentials'], scope: 'invoices:read' });
+      let handedOver = false;
+      const frontOff = createServer((req, res) => {
+        void off.services.tokenEndpoint(req, res, () => {
+          handedOver = true;
+          void off.services.provider().callback()(req, res);
+        });
+      });
+      await new Promise<void>((resolve) => frontOff.listen(0, '127.0.0.1', resolve));
+      try {
+        const res = await fetch(`http://127.0.0.1:${(frontOff.address() as AddressInfo).port}/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.clientId, c.clientSecret) },
+          body: 'grant_type=client_credentials&scope=invoices:read',
+        });
+        expect(res.status).toBe(200);
+        expect(handedOver).toBe(true);
+      } finally {
+        await new Promise((resolve) => frontOff.close(resolve));
+      }
+    } finally {
+      await off.stop();
+    }
+  });
+});
