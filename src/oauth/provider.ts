@@ -10,6 +10,7 @@ import type { ProtocolRecords } from './protocol-records.js';
 import type { KeySet } from './signing-keys.js';
 import { installClientSecretCheck } from './client-secret-check.js';
 import { renderErrorPage } from './error-page.js';
+import { logoutPages } from './logout-pages.js';
 import { OAUTH_ROUTES, interactionPath } from './routes.js';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 import { KeywardError, toHttp } from '../errors.js';
@@ -53,6 +54,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // plain-http hop instead.
   const cookie = { httpOnly: true, sameSite: 'lax' as const };
 
+  const logout = logoutPages(config.env === 'production');
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'Client' ? registry.clientAdapter() : store.forModel(model)),
     findAccount: deps.findAccount,
@@ -100,7 +102,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       dPoP: { enabled: false },
       // Served by Keyward (oauth/userinfo.ts) for its JWT access tokens.
       userinfo: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: logout.logoutSource, postLogoutSuccessSource: logout.postLogoutSuccessSource },
       pushedAuthorizationRequests: { enabled: true },
       // Audiences and token scopes come from the policy (resource-indicators.ts).
       resourceIndicators: {
@@ -166,6 +168,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     ctx.set('cache-control', 'no-store');
     ctx.body = body;
   });
+  provider.use(logout.anonymousLogout);
   // oidc-provider answers any failure with 500 server_error; a store outage is 503 (fail closed).
   provider.use(async (ctx, next) => {
     await next();

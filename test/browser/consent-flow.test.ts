@@ -89,6 +89,29 @@ describe('authorization in a real browser', () => {
     expect(payload.sub).toBe(user.id);
   });
 
+  it('signs out with a press of the button on Keyward\'s own logout page, with nothing blocked by its CSP', async () => {
+    const blocked: string[] = [];
+    const leaving = await server.createUser([first, second]);
+    await walk(async (page) => {
+      page.on('console', (message) => {
+        if (message.type() === 'error') blocked.push(message.text());
+      });
+      await signInAndPickSecond(page, leaving);
+      await page.click('text=Approve');
+      await page.waitForURL(`${REDIRECT}**`);
+      await page.goto(`${server.url}/oauth2/logout`);
+      await page.waitForSelector('text=Sign out');
+      await page.screenshot({ path: join(ARTIFACTS, 'logout.png'), fullPage: true });
+      await page.click('button[name=logout]');
+      await page.waitForSelector('text=Signed out');
+      await page.goto(authorizeUrl(server, { clientId: app.clientId, redirectUri: REDIRECT, scope: 'invoices:read', challenge: pkcePair().challenge, state: 'after-logout' }));
+      // Signed out: the next authorization asks to sign in again.
+      await page.waitForSelector('#password');
+      await page.goto(`${REDIRECT}?done`);
+    }, 'browser-logout');
+    expect(blocked).toEqual([]);
+  });
+
   it('sends access_denied back to the app when the user denies', async () => {
     // A user who has not approved this app yet, so the consent page is shown.
     const newcomer = await server.createUser([first, second]);
