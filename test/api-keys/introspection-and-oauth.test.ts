@@ -142,10 +142,18 @@ describe('OAuth access tokens at the management API', () => {
     expect(list.status).toBe(403);
   });
 
-  it('refuses a revoked access token', async () => {
-    const list = await api(server, 'GET', '/v1/api-keys', undefined, undefined, { authorization: 'Bearer aaa.bbb.ccc' });
-    expect(list.status).toBe(401);
-    expect(list.body.error).toBe('invalid_token');
+  it('refuses a revoked access token, and a token that is not one', async () => {
+    const machine = await server.createClient({ org, grants: ['client_credentials'], scope: 'api-keys:read' });
+    const auth = { authorization: basic(machine.clientId, machine.clientSecret) };
+    const token = await postForm(server, '/oauth2/token', { grant_type: 'client_credentials', scope: 'api-keys:read' }, auth);
+    const bearer = { authorization: `Bearer ${String(token.body.access_token)}` };
+    expect((await api(server, 'GET', '/v1/api-keys', undefined, undefined, bearer)).status).toBe(200);
+    expect((await postForm(server, '/oauth2/revoke', { token: String(token.body.access_token) }, auth)).status).toBe(200);
+    for (const headers of [bearer, { authorization: 'Bearer aaa.bbb.ccc' }]) {
+      const list = await api(server, 'GET', '/v1/api-keys', undefined, undefined, headers);
+      expect(list.status).toBe(401);
+      expect(list.body.error).toBe('invalid_token');
+    }
   });
 });
 

@@ -94,8 +94,13 @@ describe('authorization code + PKCE', () => {
   });
 
   // Exactly one wins the compare-and-set; a redemption arriving after the win is a replay and
-  // revokes the grant (B15), which can take the winner down too. Never more than one.
-  it('lets at most one of many concurrent redemptions of a code succeed (checklist B15)', async () => {
+  // revokes the grant (B15, RFC 6749 §4.1.2), which usually takes the winner down too, before it
+  // has issued anything. So: never more than one token, every other answer invalid_grant, a
+  // replay counted as such (the code was consumed, not refused for some other reason), and
+  // whatever the winner got revoked.
+  it('lets at most one of many concurrent redemptions of a code succeed, and revokes what it got (checklist B15)', async () => {
+    const reused = () => server.services.metrics.registry.getSingleMetric('keyward_grant_source_reuse_total')!.get();
+    const replaysBefore = (await reused()).values.find((v) => v.labels.kind === 'authorization_code')?.value ?? 0;
     const { verifier, challenge } = pkcePair();
     const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const code = redirect.searchParams.get('code')!;
@@ -104,8 +109,13 @@ describe('authorization code + PKCE', () => {
         postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, auth(app)),
       ),
     );
-    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners.length).toBeLessThanOrEqual(1);
     for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+    const replays = ((await reused()).values.find((v) => v.labels.kind === 'authorization_code')?.value ?? 0) - replaysBefore;
+    // The first replay revokes the grant and the code with it; later ones find nothing to replay.
+    expect(replays).toBeGreaterThanOrEqual(1);
+    for (const winner of winners) expect((await introspect(String(winner.body.access_token))).body).toEqual({ active: false });
   });
 
   it('refuses a code past its lifetime (checklist B16)', async () => {

@@ -231,16 +231,34 @@ describe('keyward/client', () => {
     expect((await verifier.verify(bearer(tokens[0]!))).scopes).toEqual(['invoices:read']);
   });
 
-  it('renews early: with renewBefore beyond the lifetime it fetches again at half-life', async () => {
-    let tokenRequests = 0;
-    const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 3590, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
-    await client.getToken();
-    await client.getToken();
-    expect(tokenRequests).toBe(1); // half of 3600 s has not passed
-    const nearExpiry = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 3600, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
-    await nearExpiry.getToken();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(tokenRequests).toBe(2);
+  it('renews renewBefore ahead of expiry, and at half-life when renewBefore exceeds it', async () => {
+    // Tokens that seem to last 4 s (the answer's expires_in rewritten), so renewal shows in seconds.
+    const counted = () => {
+      const counter = { requests: 0 };
+      const shortLived = async (url: string | URL | Request, init?: RequestInit) => {
+        const res = await fetch(url, init);
+        if (!String(url instanceof Request ? url.url : url).endsWith('/oauth2/token')) return res;
+        counter.requests++;
+        return Response.json({ ...((await res.json()) as object), expires_in: 4 }, { status: res.status });
+      };
+      return { counter, fetch: shortLived };
+    };
+    const a = counted();
+    const b = counted();
+    // renewBefore 3 s of 4: half-life (2 s) comes later, so it wins; renewBefore 1 s: at 3 s.
+    const halfLife = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 3, fetch: a.fetch });
+    const ahead = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, renewBefore: 1, fetch: b.fetch });
+    const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await Promise.all([halfLife.getToken(), ahead.getToken()]);
+    await at(1300);
+    await Promise.all([halfLife.getToken(), ahead.getToken()]);
+    expect([a.counter.requests, b.counter.requests], 'at 1.3 s').toEqual([1, 1]);
+    await at(1000);
+    await Promise.all([halfLife.getToken(), ahead.getToken()]);
+    expect([a.counter.requests, b.counter.requests], 'at 2.3 s').toEqual([2, 1]);
+    await at(1000);
+    await ahead.getToken();
+    expect(b.counter.requests, 'at 3.3 s').toBe(2);
   });
 
   it('on a 401 renews and retries exactly once', async () => {
