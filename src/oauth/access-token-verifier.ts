@@ -60,9 +60,15 @@ export function accessTokenVerifier(
     }
     const issued = await records.issuedAccessToken(verified.jti);
     if (!issued || issued.clientId !== clientId || typeof payload.sub !== 'string') return undefined;
-    // A deleted app's tokens stop with it; a user's only while they are (still) a member.
-    const [exists, role] = await Promise.all([clientExists(clientId), roleOf(payload.sub, issued.organizationId, payload.iat)]);
-    if (!exists || !role) return undefined;
+    // A deleted app's tokens stop with it; a user's only while they are (still) a member, and
+    // while the grant lives: a token issued while its grant was being revoked (a code replayed
+    // during its own redemption) is filed after the revocation swept the grant's records.
+    const [exists, role, grantLives] = await Promise.all([
+      clientExists(clientId),
+      roleOf(payload.sub, issued.organizationId, payload.iat),
+      issued.grantId ? records.grantLives(issued.grantId) : false,
+    ]);
+    if (!exists || !role || !grantLives) return undefined;
     return { payload: verified, issued, role };
   };
 }

@@ -37,6 +37,8 @@ export interface ProtocolRecords {
   chooseOrganization(interactionUid: string, organizationId: string, ttlSeconds: number): Promise<void>;
   /** Everything filed under the grant, and the grant itself. */
   revokeGrant(grantId: string): Promise<void>;
+  /** Whether the grant still exists (it is destroyed when revoked). */
+  grantLives(grantId: string): Promise<boolean>;
 }
 
 export function protocolRecords(store: ProtocolStore): ProtocolRecords {
@@ -91,6 +93,9 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
     },
     async chooseOrganization(interactionUid, organizationId, ttlSeconds) {
       await interactionOrganizations.upsert(interactionUid, { organizationId }, ttlSeconds);
+    },
+    async grantLives(grantId) {
+      return (await grants.find(grantId)) !== undefined;
     },
     async revokeGrant(grantId) {
       // Any model's revokeByGrantId removes every record filed under the grant.
