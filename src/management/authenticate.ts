@@ -1,6 +1,6 @@
 // Who is calling the management API: an API key (secret or restricted) or an OAuth access
 // token, either way bound to one organization and holding management scopes. Failed
-// credentials are counted per address and per key prefix (checklist F48).
+// credentials are counted per source address (checklist F48).
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -18,7 +18,6 @@ import type { ApiKeyRecord } from '../api-keys/repository.js';
 export type Authenticate = (ctx: Context) => Promise<Actor>;
 
 const FAILURES_PER_IP = 60;
-const FAILURES_PER_PREFIX = 30;
 const WINDOW_SECONDS = 60;
 const AUDIT_EVERY_MS = 60_000;
 
@@ -42,21 +41,25 @@ export function managementAuthenticator(deps: {
     await recordAudit(deps.db, { organizationId, actor: 'keyward', action: 'api_key.verification_failed', target: keyId, data: { reason } });
   }
 
+  // Counted per source address only (behind TRUST_PROXY, the client's): a credential is never
+  // refused because of someone else's failures (docs/security.md, "Limits").
   return async (ctx) => {
     const credential = presentedCredential(ctx);
-    const limits: Limit[] = [
-      { key: `auth:ip:${ctx.ip}`, max: FAILURES_PER_IP, windowSeconds: WINDOW_SECONDS },
-      { key: `auth:prefix:${credential.slice(0, 12)}`, max: FAILURES_PER_PREFIX, windowSeconds: WINDOW_SECONDS },
-    ];
-    const wait = await deps.limiter.blockedFor(limits);
+    const limits: Limit[] = [{ key: `auth:ip:${ctx.ip}`, max: FAILURES_PER_IP, windowSeconds: WINDOW_SECONDS }];
+    // Counted before the credential is looked at, taken back when it is good.
+    const wait = await deps.limiter.consume(limits);
     if (wait > 0) throw new KeywardError('rate_limited', 'too many failed credentials; retry later', undefined, { retryAfter: wait });
+    const actor = await identify(ctx, credential);
+    await deps.limiter.refund(limits);
+    return actor;
+  };
 
+  async function identify(ctx: Context, credential: string): Promise<Actor> {
     // A JWT goes to the token path; anything else is judged as an API key, so a malformed,
     // unknown, revoked or expired key all get the same answer (checklist F47).
     if (!JWT_SHAPE.test(credential)) {
       const result = await deps.keys.verify(credential, { ip: ctx.ip });
       if (!result.ok) {
-        await deps.limiter.record(limits);
         if (result.key) await auditRefusal(result.key.id, result.key.organization_id, result.reason);
         if (result.code === 'ip_not_allowed') throw new KeywardError('ip_not_allowed', 'this key may not be used from this address');
         throw new KeywardError('invalid_api_key', 'the API key is not valid');
@@ -71,7 +74,6 @@ export function managementAuthenticator(deps: {
     // RFC 8707: a token for any other audience was meant for a resource server, which could
     // otherwise replay it here.
     if (!token || !forAudience(token.payload.aud, deps.audience)) {
-      await deps.limiter.record(limits);
       throw new KeywardError('invalid_token', 'the access token is not valid');
     }
     const { organizationId, grantId } = token.issued;
@@ -86,7 +88,7 @@ export function managementAuthenticator(deps: {
     // was at consent.
     if (grantId && token.payload.sub && token.role) return { organizationId, id: token.payload.sub, grantor: { kind: 'user', role: token.role, holds } };
     return { organizationId, id: token.payload.client_id, grantor: { kind: 'credential', holds } };
-  };
+  }
 }
 
 function forAudience(aud: unknown, audience: string): boolean {

@@ -1,19 +1,29 @@
-// Fixed-window failure counters: login failures per account and per IP. Redis when configured
-// (shared by every replica); in memory in embedded mode, which is one process by construction.
+// Attempt counters (rate-limiter-flexible): Redis when configured, shared by every replica; in
+// memory otherwise, which is one process by construction. An attempt is counted atomically
+// before the work it guards (a password hash, a credential lookup), so concurrent attempts
+// cannot all slip past a check made before any of them was recorded; a success takes its
+// attempt back, so only failures count. docs/security.md ("Limits") has the model.
 import type { Cluster, Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export interface Limit {
+  /** What is counted, e.g. `login:ip:<address>`. */
   key: string;
   max: number;
   windowSeconds: number;
 }
 
 export interface RateLimiter {
-  /** Seconds until the first exhausted limit resets, or 0 when every limit has room. */
-  blockedFor(limits: Limit[]): Promise<number>;
-  /** Counts one failure against every limit. */
-  record(limits: Limit[]): Promise<void>;
+  /**
+   * Counts one attempt against every limit, before the work. 0 when every limit had room;
+   * otherwise the seconds until the first exhausted one resets (the attempt must not be made).
+   */
+  consume(limits: Limit[]): Promise<number>;
+  /** Takes an attempt back from every limit: it succeeded. */
+  refund(limits: Limit[]): Promise<void>;
+  /** Attempts counted against a limit in its current window. */
+  count(limit: Limit): Promise<number>;
 }
 
 // A limiter that cannot count must not let the request through uncounted, nor fail as a 500:
@@ -22,50 +32,47 @@ const storeFailure = (err: unknown): never => {
   throw new StorageUnavailableError('redis', { cause: err });
 };
 
-export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
-  const key = (limit: Limit) => `${prefix}rl:{${limit.key}}`;
+function flexibleLimiter(make: (max: number, windowSeconds: number) => RateLimiterAbstract, keyOf: (limit: Limit) => string = (limit) => limit.key): RateLimiter {
+  // One counter per shape of limit; each key is its own window.
+  const limiters = new Map<string, RateLimiterAbstract>();
+  const limiterFor = (limit: Limit) => {
+    const shape = `${limit.max}/${limit.windowSeconds}`;
+    let limiter = limiters.get(shape);
+    if (!limiter) limiters.set(shape, (limiter = make(limit.max, limit.windowSeconds)));
+    return limiter;
+  };
   return {
-    async blockedFor(limits) {
+    async consume(limits) {
       const waits = await Promise.all(
-        limits.map(async (limit) => {
-          const [count, ttl] = await Promise.all([redis.get(key(limit)), redis.ttl(key(limit))]);
-          return Number(count ?? 0) >= limit.max ? Math.max(ttl, 1) : 0;
-        }),
-      ).catch(storeFailure);
+        limits.map((limit) =>
+          limiterFor(limit)
+            .consume(keyOf(limit))
+            .then(
+              () => 0,
+              (rejection: unknown) => (rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : storeFailure(rejection)),
+            ),
+        ),
+      );
       return Math.max(0, ...waits);
     },
-    async record(limits) {
-      await Promise.all(
-        limits.map((limit) => redis.multi().incr(key(limit)).expire(key(limit), limit.windowSeconds, 'NX').exec()),
-      ).catch(storeFailure);
+    async refund(limits) {
+      await Promise.all(limits.map((limit) => limiterFor(limit).reward(keyOf(limit)))).catch(storeFailure);
+    },
+    async count(limit) {
+      const state = await limiterFor(limit).get(keyOf(limit)).catch(storeFailure);
+      return state?.consumedPoints ?? 0;
     },
   };
 }
 
-export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
-  const windows = new Map<string, { count: number; resetAt: number }>();
-  const current = (limit: Limit) => {
-    const entry = windows.get(limit.key);
-    if (entry && entry.resetAt > now()) return entry;
-    windows.delete(limit.key);
-    return undefined;
-  };
-  return {
-    async blockedFor(limits) {
-      const waits = limits.map((limit) => {
-        const entry = current(limit);
-        return entry && entry.count >= limit.max ? Math.ceil((entry.resetAt - now()) / 1000) : 0;
-      });
-      return Math.max(0, ...waits);
-    },
-    async record(limits) {
-      for (const limit of limits) {
-        const entry = current(limit) ?? { count: 0, resetAt: now() + limit.windowSeconds * 1000 };
-        entry.count += 1;
-        windows.set(limit.key, entry);
-      }
-      // Bounded: expired windows are dropped once the map grows.
-      if (windows.size > 100_000) for (const [k, e] of windows) if (e.resetAt <= now()) windows.delete(k);
-    },
-  };
+export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
+  // Each key is its own hash tag, so every command touches one slot of a Redis Cluster.
+  return flexibleLimiter(
+    (max, windowSeconds) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rl:${max}/${windowSeconds}`, points: max, duration: windowSeconds }),
+    (limit) => `{${limit.key}}`,
+  );
+}
+
+export function memoryRateLimiter(): RateLimiter {
+  return flexibleLimiter((max, windowSeconds) => new RateLimiterMemory({ points: max, duration: windowSeconds }));
 }

@@ -39,4 +39,9 @@ describe('Keyward on Redis Cluster', () => {
     const at = await postForm(server, '/oauth2/introspect', { token: String(next.body.access_token) }, auth);
     expect(at.body).toEqual({ active: false });
   });
+
+  it('counts failed credentials on the cluster (one slot per counter)', async () => {
+    const failed = await fetch(new URL('/v1/api-keys', server.url), { headers: { 'x-api-key': 'sk_live_nope' } });
+    expect(failed.status).toBe(401);
+  });
 });

@@ -91,29 +91,19 @@ async function statusWithin(ms: number, request: () => Promise<{ status: number 
 }
 
 describe('brute force (checklist F48)', () => {
-  it('limits failures per key prefix with 429 and Retry-After, and other keys keep working', async () => {
-    const good = await operatorKey(one, org, ['api-keys:read']);
-    const prefix = 'sk_live_Zz9Q';
-    const random = () => `${prefix}${randomBytes(40).toString('base64url').replace(/[-_]/g, 'a').slice(0, 45)}`;
-    for (let i = 0; i < 30; i++) expect((await api(one, 'GET', '/v1/api-keys', random())).status).toBe(401);
-    const blocked = await api(one, 'GET', '/v1/api-keys', random());
-    expect(blocked.status).toBe(429);
-    expect(blocked.body.error).toBe('rate_limited');
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The limit is shared: the other instance refuses the prefix too.
-    expect((await api(two, 'GET', '/v1/api-keys', random())).status).toBe(429);
-    expect((await api(one, 'GET', '/v1/api-keys', good.key)).status).toBe(200);
-  });
-
-  it('limits failures per address across prefixes', async () => {
+  it('limits failures per address with 429 and Retry-After, on every instance', async () => {
     let status = 401;
     let attempts = 0;
     while (status === 401 && attempts < 100) {
-      status = (await api(two, 'GET', '/v1/api-keys', `sk_live_${randomBytes(30).toString('hex').slice(0, 49)}`)).status;
+      status = (await api(one, 'GET', '/v1/api-keys', `sk_live_${randomBytes(30).toString('hex').slice(0, 49)}`)).status;
       attempts++;
     }
     expect(status).toBe(429);
-    // 60 per minute per address, of which the previous test spent 31.
-    expect(attempts).toBeLessThanOrEqual(61);
+    // 60 failures per minute per address; the limit is shared by the instances.
+    expect(attempts).toBe(61);
+    const blocked = await api(two, 'GET', '/v1/api-keys', `sk_live_${randomBytes(30).toString('hex').slice(0, 49)}`);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe('rate_limited');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

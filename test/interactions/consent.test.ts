@@ -106,7 +106,7 @@ describe('login page', () => {
     expect(median(missing) / median(known)).toBeLessThan(2);
   });
 
-  it('rate-limits failures per account with 429 and Retry-After, even for the right password (checklist E45)', async () => {
+  it('rate-limits failures per account and address with 429 and Retry-After, even for the right password (checklist E45)', async () => {
     const victim = await server.createUser([pro]);
     const session = new BrowserSession(server);
     for (let i = 0; i < 5; i++) {
