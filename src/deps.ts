@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { buildRegistryServices, KNOWN_SCOPES, SCOPE_VOCABULARY, type RegistryServices } from './registry-services.js';
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
+import type { BearerStateKeys } from './adapters/bearer-state.js';
 import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
 import { ensureSigningKeys, loadSigningKeys, rotateSigningKeysIfDue } from './signing-keys/repository.js';
 import { startKeyReloader } from './signing-keys/reloader.js';
@@ -100,11 +101,11 @@ function signingAlgs(config: Config): SigningAlg[] {
 type Closer = () => Promise<unknown> | void;
 
 /** Protocol state: Redis when configured, the registry database otherwise. */
-async function buildProtocolState(config: Config, db: Kysely<Schema>, logger: Logger, closers: Closer[]) {
+async function buildProtocolState(config: Config, db: Kysely<Schema>, keys: BearerStateKeys, logger: Logger, closers: Closer[]) {
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisCluster) : undefined;
   if (redis) closers.unshift(() => redis.quit().catch(() => redis.disconnect()));
   const policy = { refreshTokenReuseInterval: config.refreshTokenReuseInterval };
-  const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy) : sqlProtocolStore(db, policy);
+  const store = redis ? redisProtocolStore(redis, config.redisKeyPrefix, policy, keys) : sqlProtocolStore(db, policy, keys);
   if (!redis) {
     const sweep = setInterval(() => {
       sweepExpiredPayloads(db).catch((err: unknown) => logger.warn({ err }, 'sweeping expired protocol state failed'));
@@ -209,7 +210,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   const closers: Closer[] = [base.close];
   try {
     const metrics = createMetrics();
-    const { redis, store, records } = await buildProtocolState(config, db, logger, closers);
+    const { redis, store, records } = await buildProtocolState(config, db, base.keyring.protocolState, logger, closers);
     const revocations = await buildRevocationFeed(config, base, redis, metrics, closers);
     feed = revocations.feed;
     const { lookups } = revocations;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { unseal } from '../src/signing-keys/seal.js';
+import { unseal } from '../src/crypto/seal.js';
 import { createKeyring } from '../src/crypto/keyring.js';
 
 let server: TestServer;

@@ -18,6 +18,9 @@ export const CONSUMABLE_MODELS: ReadonlySet<string> = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
+/** The detail of the invalid_grant a consume() on a record that is not there raises. */
+export const GRANT_SOURCE_NOT_FOUND = 'grant source not found';
+
 export interface ConsumptionPolicy {
   /** Seconds a rotated refresh token may still be presented; 0 = strict. */
   refreshTokenReuseInterval: number;
@@ -51,5 +54,5 @@ export function assertConsumedOnce(
 ): void {
   if (previous === null) return;
   if (previous !== 'missing' && inGraceWindow(model, previous, policy, nowMs)) return;
-  throw new errors.InvalidGrant(previous === 'missing' ? 'grant source not found' : 'grant source already used');
+  throw new errors.InvalidGrant(previous === 'missing' ? GRANT_SOURCE_NOT_FOUND : 'grant source already used');
 }

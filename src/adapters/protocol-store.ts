@@ -6,6 +6,12 @@ import type { Database } from '../db/schema.js';
 import type { ConsumptionPolicy } from './consumption.js';
 import { RedisAdapter } from './redis.js';
 import { SqlAdapter } from './sql.js';
+import { BEARER_MODELS, BearerStateAdapter, type BearerStateKeys } from './bearer-state.js';
+
+/** Bearer models behind the hashing and sealing wrapper (bearer-state.ts), every model guarded. */
+function adapterFor(model: string, inner: Adapter, keys: BearerStateKeys, store: string): Adapter {
+  return guarded(BEARER_MODELS.has(model) ? new BearerStateAdapter(inner, model, keys) : inner, store);
+}
 
 /** Where oidc-provider's short-lived state lives: Redis, or the registry database when embedded. */
 export interface ProtocolStore {
@@ -40,17 +46,17 @@ function guarded(adapter: Adapter, store: string): Adapter {
   return wrapped;
 }
 
-export function redisProtocolStore(redis: Redis | Cluster, prefix: string, policy: ConsumptionPolicy): ProtocolStore {
+export function redisProtocolStore(redis: Redis | Cluster, prefix: string, policy: ConsumptionPolicy, keys: BearerStateKeys): ProtocolStore {
   return {
     kind: 'redis',
-    forModel: (model) => guarded(new RedisAdapter(redis, model, prefix, policy), 'redis'),
+    forModel: (model) => adapterFor(model, new RedisAdapter(redis, model, prefix, policy), keys, 'redis'),
     assertAvailable: () => {
       if (redis.status !== 'ready') throw new StorageUnavailableError('redis');
     },
   };
 }
 
-export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy): ProtocolStore {
+export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy, keys: BearerStateKeys): ProtocolStore {
   // The database is asked on every path that needs it; an outage surfaces there.
-  return { kind: 'sql', forModel: (model) => guarded(new SqlAdapter(db, model, policy), 'database'), assertAvailable: () => {} };
+  return { kind: 'sql', forModel: (model) => adapterFor(model, new SqlAdapter(db, model, policy), keys, 'database'), assertAvailable: () => {} };
 }

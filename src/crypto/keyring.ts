@@ -11,6 +11,8 @@ export interface Keyring {
   readonly cookieKeys: string[];
   /** HMAC key binding the CSRF token of a form to its interaction. */
   readonly csrfKey: Buffer;
+  /** Keys of bearer protocol state at rest: ids stored as HMACs, bearer fields sealed (adapters/bearer-state.ts). */
+  readonly protocolState: { idKey: Buffer; sealingKey: Buffer };
 }
 
 function derive(secret: string, info: string): Buffer {
@@ -23,6 +25,7 @@ export function createKeyring(secret: string): Keyring {
     sealingKey: derive(secret, 'keyward signing key sealing v1'),
     cookieKeys: [derive(secret, 'keyward cookie signing v1').toString('base64url')],
     csrfKey: derive(secret, 'keyward csrf v1'),
+    protocolState: { idKey: derive(secret, 'keyward protocol state ids v1'), sealingKey: derive(secret, 'keyward protocol state sealing v1') },
   };
 }
 

@@ -34,7 +34,7 @@ export interface SigningKeysTable {
   kid: string;
   alg: string;
   public_jwk: Json<Record<string, unknown>>;
-  /** AES-256-GCM sealed private JWK (see signing-keys/seal.ts). */
+  /** AES-256-GCM sealed private JWK (see crypto/seal.ts). */
   private_jwk_sealed: string;
   created_at: CreatedAt;
   /** Signs from this moment on; published before it. */

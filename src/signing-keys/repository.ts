@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import type { SigningAlg } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { generateSigningKey } from './generate.js';
-import { seal, unseal } from './seal.js';
+import { seal, unseal } from '../crypto/seal.js';
 
 export interface SigningKey {
   kid: string;

@@ -2,14 +2,54 @@
 // PGlite): each backend's test file runs this suite against a fresh store.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { Adapter } from 'oidc-provider';
 import type { ProtocolStore } from '../../src/adapters/protocol-store.js';
+import type { ConsumptionPolicy } from '../../src/adapters/consumption.js';
+
+/** Keys of bearer state for stores built outside a server. */
+export const TEST_STATE_KEYS = { idKey: Buffer.alloc(32, 1), sealingKey: Buffer.alloc(32, 2) };
+
+/** What lies under a store: everything it holds as text, and its adapter without the bearer-state wrapper. */
+export interface Backing {
+  dump(): Promise<string>;
+  plain(model: string, policy: ConsumptionPolicy): Adapter;
+}
 
 const id = () => randomBytes(12).toString('base64url');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function adapterContract(name: string, makeStore: (policy: { refreshTokenReuseInterval: number }) => ProtocolStore) {
+export function adapterContract(name: string, makeStore: (policy: { refreshTokenReuseInterval: number }) => ProtocolStore, backing?: Backing) {
   describe(`${name} adapter contract`, () => {
     const store = makeStore({ refreshTokenReuseInterval: 0 });
+
+    if (backing) {
+      it('stores refresh tokens, sessions and interactions so that a dump holds none of their ids', async () => {
+        const [refreshToken, session, interaction, uid, grantId] = [id(), id(), id(), id(), id()];
+        await store.forModel('RefreshToken').upsert(refreshToken, { jti: refreshToken, kind: 'RefreshToken', grantId }, 60);
+        await store.forModel('Session').upsert(session, { jti: session, uid, kind: 'Session', accountId: 'a' }, 60);
+        await store.forModel('Interaction').upsert(interaction, { jti: interaction, kind: 'Interaction', session: { accountId: 'a', uid, cookie: session }, parJti: refreshToken }, 60);
+        const dump = await backing.dump();
+        expect(dump).toContain(uid); // the dump is the store's
+        for (const secret of [refreshToken, session, interaction]) expect(dump).not.toContain(secret);
+        expect(await store.forModel('RefreshToken').find(refreshToken)).toMatchObject({ jti: refreshToken });
+        expect(await store.forModel('Session').findByUid(uid)).toMatchObject({ jti: session });
+        expect(await store.forModel('Interaction').find(interaction)).toMatchObject({ jti: interaction, session: { cookie: session }, parJti: refreshToken });
+        await store.forModel('RefreshToken').revokeByGrantId(grantId);
+        expect(await store.forModel('RefreshToken').find(refreshToken)).toBeUndefined();
+      });
+
+      it('finds, consumes and destroys a record written before ids were hashed', async () => {
+        const refreshToken = id();
+        await backing.plain('RefreshToken', { refreshTokenReuseInterval: 0 }).upsert(refreshToken, { jti: refreshToken, kind: 'RefreshToken' }, 60);
+        const adapter = store.forModel('RefreshToken');
+        expect(await adapter.find(refreshToken)).toMatchObject({ jti: refreshToken });
+        await adapter.consume(refreshToken);
+        expect((await adapter.find(refreshToken))?.consumed).toEqual(expect.any(Number));
+        await expect(adapter.consume(refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+        await adapter.destroy(refreshToken);
+        expect(await adapter.find(refreshToken)).toBeUndefined();
+      });
+    }
 
     it('stores, finds and overwrites a payload', async () => {
       const adapter = store.forModel('Session');

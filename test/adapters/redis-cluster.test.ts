@@ -3,6 +3,7 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisProtocolStore } from '../../src/adapters/protocol-store.js';
+import { TEST_STATE_KEYS } from './adapter-contract.js';
 import { privateRedisCluster, type PrivateRedisCluster } from '../helpers/private-redis-cluster.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
@@ -15,7 +16,7 @@ afterAll(async () => {
   cluster.remove();
 });
 
-adapterContract('Redis Cluster', (policy) => redisProtocolStore(client, 'kw:', policy));
+adapterContract('Redis Cluster', (policy) => redisProtocolStore(client, 'kw:', policy, TEST_STATE_KEYS));
 
 describe('Keyward on Redis Cluster', () => {
   let server: TestServer;

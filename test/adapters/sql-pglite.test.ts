@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { sqlProtocolStore } from '../../src/adapters/protocol-store.js';
+import { TEST_STATE_KEYS } from './adapter-contract.js';
+import { SqlAdapter } from '../../src/adapters/sql.js';
 import { connectDatabase } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { adapterContract } from './adapter-contract.js';
@@ -15,4 +17,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-adapterContract('SQL on PGlite', (policy) => sqlProtocolStore(handle.db, policy));
+adapterContract('SQL on PGlite', (policy) => sqlProtocolStore(handle.db, policy, TEST_STATE_KEYS), {
+  async dump() {
+    const rows = await handle.db.selectFrom('oidc_payloads').selectAll().execute();
+    return JSON.stringify(rows);
+  },
+  plain: (model, policy) => new SqlAdapter(handle.db, model, policy),
+});

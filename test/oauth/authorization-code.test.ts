@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorize, authorizeUrl, basic, codeExchange, pkcePair, postForm } from '../helpers/oauth-flow.js';
 import type { TestUser } from '../helpers/oauth-flow.js';
+import { storedRecordId } from '../../src/adapters/bearer-state.js';
 
 const REDIRECT = 'https://app.example/cb';
 let server: TestServer;
@@ -123,11 +124,12 @@ describe('authorization code + PKCE', () => {
     const redirect = await authorize(server, { ...flow, organizationId: org, user, clientId: app.clientId, challenge });
     const code = redirect.searchParams.get('code')!;
     // Codes live 60 s; rather than wait, let Redis expire this one now, as it would then.
-    const { redis, config } = server.services;
-    const ttl = await redis!.ttl(`${config.redisKeyPrefix}AuthorizationCode:{${code}}`);
+    const { redis, config, keyring } = server.services;
+    const key = `${config.redisKeyPrefix}AuthorizationCode:{${storedRecordId(keyring.protocolState, 'AuthorizationCode', code)}}`;
+    const ttl = await redis!.ttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
-    await redis!.pexpire(`${config.redisKeyPrefix}AuthorizationCode:{${code}}`, 1);
+    await redis!.pexpire(key, 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const res = await postForm(server, '/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, auth(app));
     expect(res.status).toBe(400);

@@ -1,5 +1,6 @@
-// Private signing keys are stored sealed: AES-256-GCM under a key derived from KEYWARD_SECRET,
-// with the kid as associated data so a sealed blob cannot be swapped onto another row.
+// Secrets stored sealed: AES-256-GCM under a key derived from KEYWARD_SECRET, with associated
+// data naming what the value belongs to, so a sealed blob cannot be swapped onto another row
+// (private signing keys, bearer values inside protocol state).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
@@ -21,6 +22,6 @@ export function unseal(key: Buffer, sealed: string, associatedData: string): str
   try {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error('a signing key cannot be unsealed: KEYWARD_SECRET differs from the one that sealed it');
+    throw new Error('a sealed value cannot be unsealed: KEYWARD_SECRET differs from the one that sealed it');
   }
 }
