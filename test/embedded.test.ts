@@ -7,9 +7,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { json, runCli, spawnServer } from './helpers/process.js';
 import { basic } from './helpers/oauth-flow.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'keyward-embedded-'));
-const env = { DATA_DIR: dataDir };
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// Each test has a data folder of its own: a test that timed out with a process still holding
+// its folder cannot take the next test down with it.
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+function freshDataDir(): { dataDir: string; env: { DATA_DIR: string } } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keyward-embedded-'));
+  folders.push(dataDir);
+  return { dataDir, env: { DATA_DIR: dataDir } };
+}
 
 async function clientCredentials(url: string, id: string, secret: string) {
   const res = await fetch(`${url}/oauth2/token`, {
@@ -20,8 +28,10 @@ async function clientCredentials(url: string, id: string, secret: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('embedded mode', () => {
+// Processes and a first PGlite start in a fresh folder: slow on a loaded two-core machine.
+describe('embedded mode', { timeout: 120_000 }, () => {
   it('serves discovery and JWKS, takes CLI commands while running, and keeps its data across a restart', async () => {
+    const { dataDir, env } = freshDataDir();
     const first = await spawnServer(env);
     let clientId: string;
     let clientSecret: string;
@@ -61,12 +71,14 @@ describe('embedded mode', () => {
   });
 
   it('runs the CLI directly on the embedded database when no server holds it', async () => {
+    const { dataDir, env } = freshDataDir();
     const org = json(await runCli(['org', 'create', '--name', 'Offline Org', '--plan', 'pro', '--json'], env));
     expect(org).toMatchObject({ name: 'Offline Org', plan: 'pro' });
     expect(readFileSync(join(dataDir, 'secret'), 'utf8').length).toBeGreaterThanOrEqual(32);
   });
 
   it('refuses to open a data folder another live process holds', async () => {
+    const { dataDir, env } = freshDataDir();
     const running = await spawnServer(env);
     try {
       const port = String(Number(new URL(running.url).port) + 1);

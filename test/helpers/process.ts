@@ -55,6 +55,13 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Longer than any command takes on a loaded machine, shorter than a test's own timeout. */
+const CLI_TIMEOUT_MS = 25_000;
+
+/**
+ * Runs the CLI as a process. One that outlives CLI_TIMEOUT_MS is killed (it could otherwise
+ * hold the embedded database's lock and fail the tests after it) and reported as such.
+ */
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const child = spawn(process.execPath, ['bin/keyward.js', ...args], {
     cwd: ROOT,
@@ -65,7 +72,12 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => {
+    stderr += `\n(killed after ${CLI_TIMEOUT_MS} ms)`;
+    child.kill('SIGKILL');
+  }, CLI_TIMEOUT_MS);
   const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
   return { code, stdout, stderr };
 }
 
