@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 // Every command is a process of its own: slow on a loaded two-core machine.
-describe('keyward CLI', { timeout: 120_000 }, () => {
+describe('keyward CLI', { timeout: 240_000 }, () => {
   it('prints usage with --help', async () => {
     const result = await runCli(['--help'], env);
     expect(result.code).toBe(0);
@@ -112,7 +112,7 @@ describe('keyward CLI', { timeout: 120_000 }, () => {
   });
 });
 
-describe('keyward user and member commands', { timeout: 120_000 }, () => {
+describe('keyward user and member commands', { timeout: 240_000 }, () => {
   it('creates a user in an organization, adds them to another, and refuses a duplicate email', async () => {
     const a = json(await runCli(['org', 'create', '--name', 'A', '--json'], env));
     const b = json(await runCli(['org', 'create', '--name', 'B', '--json'], env));
@@ -148,7 +148,7 @@ describe('keyward user and member commands', { timeout: 120_000 }, () => {
   });
 });
 
-describe('keyward key commands', { timeout: 120_000 }, () => {
+describe('keyward key commands', { timeout: 240_000 }, () => {
   it('creates, lists, rotates and revokes keys; the running server sees the revocation', async () => {
     const org = json(await runCli(['org', 'create', '--name', 'Keys Inc', '--json'], env));
     const created = json(

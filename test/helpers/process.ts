@@ -27,7 +27,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (!output.includes('keyward started')) {
     if (child.exitCode !== null) throw new Error(`keyward exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
@@ -56,7 +56,7 @@ export interface CliResult {
 }
 
 /** Longer than any command takes on a loaded machine, shorter than a test's own timeout. */
-const CLI_TIMEOUT_MS = 25_000;
+const CLI_TIMEOUT_MS = 60_000;
 
 /**
  * Runs the CLI as a process. One that outlives CLI_TIMEOUT_MS is killed (it could otherwise
