@@ -7,7 +7,7 @@ import type { Plans } from '../scopes/plans.js';
 import { KeywardError } from '../errors.js';
 import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
-import { firstRefused, isManagementScope, refusal, type Grantor } from '../policy/grantor.js';
+import { firstRefused, grantableProductScopes, type Grantor } from '../policy/grantor.js';
 import { recordAudit } from '../audit/record.js';
 import { parseAllowlist } from './ip-allowlist.js';
 import { findApiKey, insertApiKey, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyMaterial } from './repository.js';
@@ -89,7 +89,7 @@ export function keyService(deps: KeyServiceDeps) {
     }
     // A secret key without scopes holds the product scopes the plan allows and the actor may
     // grant, written out so that a later plan change does not silently widen it.
-    return requested?.length ? requested : plan.filter((s) => !isManagementScope(s) && refusal(plan, actor.grantor, s) === undefined);
+    return requested?.length ? requested : grantableProductScopes(plan, actor.grantor);
   }
 
   async function audit(actor: Actor, action: string, key: ApiKeyRecord, data: Record<string, unknown> = {}) {

@@ -10,7 +10,7 @@ import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
 import type { Plans } from '../scopes/plans.js';
 import { recordAudit } from '../audit/record.js';
-import { firstRefused, isManagementScope, refusal } from '../policy/grantor.js';
+import { firstRefused, grantableProductScopes } from '../policy/grantor.js';
 import type { Actor } from '../api-keys/service.js';
 import { clientChanged, type ClientRegistry } from './registry.js';
 import type { InvalidationPublisher } from '../api-keys/invalidation.js';
@@ -95,7 +95,7 @@ export function clientService(deps: ClientServiceDeps) {
       const plan = await planOf(actor.organizationId);
       const scopes =
         input.scopes === undefined
-          ? plan.filter((scope) => !isManagementScope(scope) && refusal(plan, actor.grantor, scope) === undefined)
+          ? grantableProductScopes(plan, actor.grantor)
           : concreteScopes(input.scopes);
       checkBounds(scopes, plan, actor);
       const created = await createClient(db, deps.pepper, deps.knownScopes, {

@@ -12,7 +12,7 @@ import { JWT_SHAPE, type AccessTokenVerifier } from '../oauth/access-token-verif
 import type { Limit, RateLimiter } from '../rate-limit/limiter.js';
 import { recordAudit } from '../audit/record.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import { isManagementScope, type Grantor } from '../policy/grantor.js';
+import { withoutManagementScopes, type Grantor } from '../policy/grantor.js';
 import type { ApiKeyRecord } from '../api-keys/repository.js';
 
 export type Authenticate = (ctx: Context) => Promise<Actor>;
@@ -82,7 +82,7 @@ export function managementAuthenticator(deps: {
     // with (a management token carries none of its own): an app never hands out more than it
     // could ask for itself.
     const client = await deps.registry.find(token.payload.client_id);
-    const registered = (client?.scope ?? '').split(' ').filter((scope) => scope && !isManagementScope(scope));
+    const registered = withoutManagementScopes((client?.scope ?? '').split(' '));
     const holds = [...scopes, ...registered];
     // A user's token acts with the user's role as it is now (checked by the verifier), not as it
     // was at consent.
@@ -98,5 +98,5 @@ function forAudience(aud: unknown, audience: string): boolean {
 /** A key in its rotation grace period was replaced: it keeps working, but manages nothing. */
 function keyGrantor(key: ApiKeyRecord): Grantor {
   const rotatedOut = key.revoked_at !== null;
-  return { kind: 'credential', holds: rotatedOut ? key.scopes.filter((scope) => !isManagementScope(scope)) : key.scopes };
+  return { kind: 'credential', holds: rotatedOut ? withoutManagementScopes(key.scopes) : key.scopes };
 }

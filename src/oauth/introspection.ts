@@ -11,7 +11,7 @@ import type { PlainEndpoint } from '../http/plain-endpoints.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from './protocol-records.js';
 import { JWT_SHAPE, MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
-import { isManagementScope } from '../policy/grantor.js';
+import { withoutManagementScopes } from '../policy/grantor.js';
 import type { PolicyLookups } from '../policy/lookups.js';
 
 export interface ActiveToken {
@@ -51,7 +51,7 @@ export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introsp
       if (!verified || !mayIntrospect(caller, verified.payload.client_id)) return undefined;
       const { payload, issued, role } = verified;
       // A demoted admin's token no longer carries its management scopes.
-      const scope = typeof payload.scope === 'string' && role === 'member' ? withoutManagementScopes(payload.scope) : payload.scope;
+      const scope = typeof payload.scope === 'string' && role === 'member' ? withoutManagementScopes(payload.scope.split(' ')).join(' ') : payload.scope;
       return {
         active: true,
         token_type: 'Bearer',
@@ -67,10 +67,6 @@ export function jwtAccessTokenIntrospector(verify: AccessTokenVerifier): Introsp
       };
     },
   };
-}
-
-function withoutManagementScopes(scope: string): string {
-  return scope.split(' ').filter((s) => s && !isManagementScope(s)).join(' ');
 }
 
 /** oidc-provider's opaque tokens: base64url, well under 512 characters. */

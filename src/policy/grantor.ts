@@ -45,6 +45,16 @@ export function refusal(plan: readonly string[], grantor: Grantor, scope: string
   }
 }
 
+/** The scopes of a list that are not management scopes (empty entries dropped). */
+export function withoutManagementScopes(scopes: readonly string[]): string[] {
+  return scopes.filter((scope) => scope && !isManagementScope(scope));
+}
+
+/** The plan's product scopes `grantor` may hand out: what a key or an app that names none gets. */
+export function grantableProductScopes(plan: readonly string[], grantor: Grantor): string[] {
+  return withoutManagementScopes(plan).filter((scope) => refusal(plan, grantor, scope) === undefined);
+}
+
 /** Every concrete scope `grantor` may hand out in an organization on `plan`. */
 export function grantableScopes(plan: readonly string[], grantor: Grantor): string[] {
   return [...plan, ...MANAGEMENT_SCOPES].filter((scope) => refusal(plan, grantor, scope) === undefined);
