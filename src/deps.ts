@@ -9,7 +9,7 @@ import { buildRegistryServices, KNOWN_SCOPES, SCOPE_VOCABULARY, type RegistrySer
 import { redisProtocolStore, sqlProtocolStore, type ProtocolStore } from './adapters/protocol-store.js';
 import { sweepExpiredPayloads } from './adapters/sql.js';
 import type { BearerStateKeys } from './adapters/bearer-state.js';
-import { protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
+import { grantOrganizationPerRequest, protocolRecords, type ProtocolRecords } from './oauth/protocol-records.js';
 import { ensureSigningKeys, loadSigningKeys, rotateSigningKeysIfDue } from './signing-keys/repository.js';
 import { startKeyReloader } from './signing-keys/reloader.js';
 import { buildKeySet, type KeySet } from './oauth/signing-keys.js';
@@ -130,17 +130,19 @@ async function startProvider(
   // Tokens signed by a retired key stay verifiable until they expire.
   const publishRetiredFor = config.accessTokenTtl + 60;
   const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
+  const grantOrganization = grantOrganizationPerRequest(state.records);
   const makeProvider = (keys: KeySet) =>
     createProvider({
       config,
       store: state.store,
       registry: base.registry,
       records: state.records,
+      grantOrganization,
       keySet: keys,
       cookieKeys: base.keyring.cookieKeys,
       scopes: KNOWN_SCOPES,
-      resourceIndicators: resourceIndicatorHooks({ config, lookups, records: state.records, knownScopes: KNOWN_SCOPES }),
-      findAccount: findAccount(db, state.records, lookups),
+      resourceIndicators: resourceIndicatorHooks({ config, lookups, grantOrganization, knownScopes: KNOWN_SCOPES }),
+      findAccount: findAccount(db, grantOrganization, lookups),
       loadExistingGrant: loadExistingGrant(db, state.records),
       logger: base.logger,
       metrics,

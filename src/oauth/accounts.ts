@@ -7,15 +7,15 @@ import type { FindAccount } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { findUser } from '../users/repository.js';
 import type { PolicyLookups } from '../policy/lookups.js';
-import type { ProtocolRecords } from './protocol-records.js';
+import type { GrantOrganization } from './protocol-records.js';
 
-export function findAccount(db: Kysely<Database>, records: ProtocolRecords, lookups: PolicyLookups): FindAccount {
-  return async (_ctx, sub, token) => {
+export function findAccount(db: Kysely<Database>, grantOrganization: GrantOrganization, lookups: PolicyLookups): FindAccount {
+  return async (ctx, sub, token) => {
     const user = await findUser(db, sub);
     if (!user) return undefined;
     const grantId = token && 'grantId' in token ? token.grantId : undefined;
     if (grantId) {
-      const organizationId = await records.organizationOfGrant(grantId);
+      const organizationId = await grantOrganization(ctx, grantId);
       // The refresh chain's first issue (a code's own): it must not predate the membership.
       const issuedAt = token && 'iiat' in token && typeof token.iiat === 'number' ? token.iiat : token?.iat;
       if (!organizationId || !(await lookups.roleOf(user.id, organizationId, issuedAt))) return undefined;

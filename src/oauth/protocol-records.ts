@@ -103,3 +103,21 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
     },
   };
 }
+
+/** The organization a grant is bound to, read at most once per request (`request`: its context). */
+export type GrantOrganization = (request: object, grantId: string) => Promise<string | undefined>;
+
+/**
+ * A code exchange or a refresh asks for its grant's organization three times (findAccount, the
+ * token's scopes, its claims): one store read serves them all.
+ */
+export function grantOrganizationPerRequest(records: ProtocolRecords): GrantOrganization {
+  const read = new WeakMap<object, Map<string, Promise<string | undefined>>>();
+  return (request, grantId) => {
+    let byGrant = read.get(request);
+    if (!byGrant) read.set(request, (byGrant = new Map()));
+    let organization = byGrant.get(grantId);
+    if (!organization) byGrant.set(grantId, (organization = records.organizationOfGrant(grantId)));
+    return organization;
+  };
+}

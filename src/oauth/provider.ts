@@ -6,7 +6,7 @@ import type { ProtocolStore } from '../adapters/protocol-store.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { Logger } from '../logger.js';
 import { extraTokenClaims } from './token-claims.js';
-import type { ProtocolRecords } from './protocol-records.js';
+import type { GrantOrganization, ProtocolRecords } from './protocol-records.js';
 import type { KeySet } from './signing-keys.js';
 import { installClientSecretCheck } from './client-secret-check.js';
 import { renderErrorPage } from './error-page.js';
@@ -23,6 +23,7 @@ export interface ProviderDeps {
   store: ProtocolStore;
   registry: ClientRegistry;
   records: ProtocolRecords;
+  grantOrganization: GrantOrganization;
   keySet: KeySet;
   cookieKeys: string[];
   scopes: readonly string[];
@@ -86,7 +87,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         }
       },
     },
-    extraTokenClaims: extraTokenClaims(registry, records, store),
+    extraTokenClaims: extraTokenClaims(registry, records, deps.grantOrganization, store),
     // Browsers may call the token endpoint only for public clients (SPAs), from the origin of
     // one of their redirect URIs; a confidential client's secret never belongs in a browser.
     // (oidc-provider's default, made explicit; Keyward serves userinfo itself.)
@@ -113,7 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
     },
     // SaaS apps expect a refresh token whenever the client may use the grant, without having
-    // to ask for openid/offline_access (design.md §3).
+    // to ask for openid/offline_access.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
     ttl: {

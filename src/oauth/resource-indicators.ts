@@ -9,12 +9,12 @@ import type { Eventually } from '../eventually.js';
 import { audienceKind, defaultResources, fitsAudience, pickResource, type Audiences } from '../policy/audiences.js';
 import type { PolicyLookups } from '../policy/lookups.js';
 import { clientCredentialsScopes, userTokenScopes } from '../policy/token-scopes.js';
-import type { ProtocolRecords } from './protocol-records.js';
+import type { GrantOrganization } from './protocol-records.js';
 
 export interface ResourceIndicatorDeps {
   config: Config;
   lookups: PolicyLookups;
-  records: ProtocolRecords;
+  grantOrganization: GrantOrganization;
   /** Every scope a token may carry. */
   knownScopes: readonly string[];
 }
@@ -56,7 +56,7 @@ export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
     }
     const grant = ctx.oidc.entities.Grant;
     if (!grant?.jti || !grant.accountId) throw new errors.InvalidGrant('the grant is not bound to an organization');
-    const organizationId = await deps.records.organizationOfGrant(grant.jti);
+    const organizationId = await deps.grantOrganization(ctx, grant.jti);
     if (!organizationId) throw new errors.InvalidGrant('the grant is not bound to an organization');
     const [role, plan] = await Promise.all([deps.lookups.roleOf(grant.accountId, organizationId), planOrRefuse(deps.lookups.planOf(organizationId))]);
     if (!role) throw new errors.InvalidGrant('the user is no longer a member of the organization');
