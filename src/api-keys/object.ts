@@ -1,4 +1,4 @@
-// The public shape of a key (design.md §3): never the hash, never the key itself.
+// The public shape of a key (GET /v1/api-keys): never the hash, never the key itself.
 import type { ApiKeyRecord } from './repository.js';
 
 export interface ApiKeyObject {

@@ -1,4 +1,4 @@
-// The scope vocabulary: `<resource>:<action>`, actions read and write (design.md §3 Scopes).
+// The scope vocabulary: `<resource>:<action>`, actions read and write (README, "API keys").
 export const DEFAULT_RESOURCES = [
   'clients',
   'contacts',

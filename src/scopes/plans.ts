@@ -1,4 +1,4 @@
-// Plans bound the scopes an organization's keys and apps may hold (design.md §3 Scopes).
+// Plans bound the scopes an organization's keys and apps may hold (README, PLANS).
 // Configured with PLANS as JSON, e.g. {"starter": ["clients:read"], "pro": ["clients:*"],
 // "council": ["*"]}; `*` and `<resource>:*` expand against the product scopes.
 import { PRODUCT_SCOPES, scopesOf } from './catalog.js';
