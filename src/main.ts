@@ -1,6 +1,7 @@
 // `npm start` / `node dist/main.js`: load the configuration, build, serve, drain on SIGTERM.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { exitOnUnhandledErrors } from './fatal.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  exitOnUnhandledErrors(logger);
   // Loaded after the configuration is known good, so a bad setting prints one line and nothing
   // else (oidc-provider prints a runtime notice when it loads on Node 20).
   const [{ buildServices }, { startServer }, { startControlSocket }, { startMetricsServer }] = await Promise.all([

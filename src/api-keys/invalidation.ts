@@ -26,7 +26,8 @@ const HEARTBEAT_TIMEOUT_MS = 1_000;
 
 /**
  * `subscriber` is a connection of its own, to one node (a Redis Cluster broadcasts PUBLISH to
- * every node); `publisher` is the shared client.
+ * every node), which the bus re-subscribes itself after a reconnect; `publisher` is the shared
+ * client.
  */
 export async function redisInvalidationBus(
   subscriber: Redis,
@@ -40,15 +41,17 @@ export async function redisInvalidationBus(
   const deaf = () => {
     listening = false;
   };
+  subscriber.options.autoResubscribe = false;
   subscriber.on('error', () => {});
   subscriber.on('message', (_channel: string, message: string) => onInvalidate(message));
   subscriber.on('close', deaf).on('reconnecting', deaf).on('end', deaf);
   await subscriber.connect();
   await subscriber.subscribe(channel);
   listening = true;
-  // After a reconnect ioredis resubscribes without waiting for the reply, and whatever was
-  // published meanwhile is lost: listen again only once the subscription is confirmed, then
-  // forget what was cached.
+  // After a reconnect, listen again only once the subscription is confirmed, then forget what
+  // was cached: whatever was published meanwhile is lost. ioredis's own re-subscription would
+  // neither wait for the reply nor handle its failure (a connection that drops just as it is
+  // ready rejects it unhandled, which ends the process), hence autoResubscribe: false.
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(
       () => {

@@ -36,3 +36,41 @@ describe('revocation feed heartbeat', () => {
     expect(cacheDrops).toBe(0);
   });
 });
+
+describe('revocation feed reconnect', () => {
+  it('re-subscribes without an unhandled rejection when the connection drops just as it is ready', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    let cacheDrops = 0;
+    const subscriber = new Redis(inject('redisUrl'), { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 2 });
+    const channel = `kwtest:${randomBytes(4).toString('hex')}:invalidated`;
+    const heard: string[] = [];
+    const reconnectBus = await redisInvalidationBus(subscriber, publisher, channel, (m) => heard.push(m), () => cacheDrops++, createLogger('silent'));
+    try {
+      // The next connection stops being writable once its ready check is on the wire: the
+      // ready check still answers, so ioredis takes the connection for ready and re-subscribes
+      // over a stream that no longer writes (a connection dropping at that instant).
+      subscriber.once('connect', () => {
+        const stream = subscriber.stream;
+        const endOnReadyCheckReply = (chunk: Buffer) => {
+          if (!chunk.toString().includes('redis_version')) return;
+          stream.off('data', endOnReadyCheckReply);
+          stream.end();
+        };
+        stream.prependListener('data', endOnReadyCheckReply);
+      });
+      subscriber.stream.destroy();
+      const deadline = Date.now() + 10_000;
+      while (!(reconnectBus.listening() && cacheDrops > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(reconnectBus.listening()).toBe(true);
+      await publisher.publish(channel, 'after-reconnect');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toContain('after-reconnect');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+      await reconnectBus.close();
+    }
+  });
+});
