@@ -21,30 +21,44 @@ async function execute(config: Config, command: Command): Promise<CommandResult>
   }
 }
 
-function print(result: CommandResult, json: boolean): void {
+/** Where a command reads its settings and writes its output: the process's own by default. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function print(result: CommandResult, json: boolean, io: CliIo): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    io.stdout(`${JSON.stringify(result)}\n`);
     return;
   }
   for (const [key, value] of Object.entries(result)) {
-    process.stdout.write(`${key}: ${Array.isArray(value) ? value.join(' ') : String(value)}\n`);
+    io.stdout(`${key}: ${Array.isArray(value) ? value.join(' ') : String(value)}\n`);
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command and answers its exit code: 0, 1 (refused or failed), 2 (usage). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   try {
     const { command, json } = parseInvocation(argv);
     if (command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
+      io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const result = await execute(loadConfig(), command);
-    print(result, json);
+    const result = await execute(loadConfig(io.env), command);
+    print(result, json, io);
     return 0;
   } catch (err) {
     const known = err instanceof UsageError || err instanceof ConfigError || err instanceof KeywardError;
     const message = err instanceof KeywardError ? err.description : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`keyward: ${known ? message : `failed: ${message}`}\n`);
+    io.stderr(`keyward: ${known ? message : `failed: ${message}`}\n`);
     return err instanceof UsageError ? 2 : 1;
   }
 }

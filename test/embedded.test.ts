@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { json, runCli, spawnServer } from './helpers/process.js';
+import { json, runCommand, spawnServer } from './helpers/process.js';
 import { basic } from './helpers/oauth-flow.js';
 
 // Each test has a data folder of its own: a test that timed out with a process still holding
@@ -46,9 +46,9 @@ describe('embedded mode', { timeout: 240_000 }, () => {
       expect(kids.length).toBeGreaterThanOrEqual(2);
 
       // The server holds the database: the CLI goes through the control socket.
-      const org = json(await runCli(['org', 'create', '--name', 'Embedded Org', '--json'], env));
+      const org = json(await runCommand(['org', 'create', '--name', 'Embedded Org', '--json'], env));
       const client = json(
-        await runCli(['client', 'create', '--org', String(org.id), '--name', 'svc', '--grant', 'client_credentials', '--json'], env),
+        await runCommand(['client', 'create', '--org', String(org.id), '--name', 'svc', '--grant', 'client_credentials', '--json'], env),
       );
       clientId = String(client.client_id);
       clientSecret = String(client.client_secret);
@@ -72,7 +72,7 @@ describe('embedded mode', { timeout: 240_000 }, () => {
 
   it('runs the CLI directly on the embedded database when no server holds it', async () => {
     const { dataDir, env } = freshDataDir();
-    const org = json(await runCli(['org', 'create', '--name', 'Offline Org', '--plan', 'pro', '--json'], env));
+    const org = json(await runCommand(['org', 'create', '--name', 'Offline Org', '--plan', 'pro', '--json'], env));
     expect(org).toMatchObject({ name: 'Offline Org', plan: 'pro' });
     expect(readFileSync(join(dataDir, 'secret'), 'utf8').length).toBeGreaterThanOrEqual(32);
   });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli.js';
 import { freePort } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,6 +79,17 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   }, CLI_TIMEOUT_MS);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/**
+ * Runs a CLI command in this process, with `env` as its whole environment: the same code as the
+ * `keyward` bin without a process start, for tests that are about the command, not the process.
+ */
+export async function runCommand(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { env: { NODE_ENV: 'test', ...env }, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
   return { code, stdout, stderr };
 }
 
