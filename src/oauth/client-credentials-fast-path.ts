@@ -135,7 +135,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;
 
-    // The claims and their order as oidc-provider's JWT format writes them (formats/jwt.js),
+    // The claims and their order as oidc-provider's JWT access-token format writes them,
     // with Keyward's organizationId first (token-claims.ts).
     const scope = [...new Set(scopes)].join(' ') || undefined;
     const iat = Math.floor(Date.now() / 1000);
@@ -173,7 +173,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     let answer: object | undefined;
     try {
       const raw = await readBoundedBytes(req, res, MAX_BODY_BYTES);
-      // Parsed as oidc-provider parses it (selective_body.js): URLSearchParams would drop a
+      // Parsed as oidc-provider parses a form body (node:querystring): URLSearchParams would drop a
       // leading '?' that oidc-provider keeps as part of the first name.
       answer = await issue(req, parseQuery(raw.toString('utf8')));
       if (!answer) {
