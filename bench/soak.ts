@@ -10,10 +10,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { buildRegistryServices } from '../src/registry-services.js';
-import { runCommand } from '../src/cli/commands.js';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/lib/logger.js';
+import { buildRegistryServices } from '../src/compose/registry.js';
+import { runCommand } from '../src/operator/commands.js';
 import { createScratchDatabase, deleteKeysWithPrefix, freePort } from './scratch.js';
 import { loginFlow } from './login-flow.js';
 import { buildKeyward } from './build.js';

@@ -1,7 +1,7 @@
 // `npm start` / `node dist/main.js`: load the configuration, build, serve, drain on SIGTERM.
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { exitOnUnhandledErrors } from './fatal.js';
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './lib/logger.js';
+import { exitOnUnhandledErrors } from './lib/fatal.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   // Loaded after the configuration is known good, so a bad setting prints one line and nothing
   // else (oidc-provider prints a runtime notice when it loads on Node 20).
   const [{ buildServices }, { startServer }, { startControlSocket }, { startMetricsServer }] = await Promise.all([
-    import('./deps.js'),
-    import('./server.js'),
+    import('./compose/services.js'),
+    import('./server/start.js'),
     import('./control/server.js'),
     import('./metrics/endpoint.js'),
   ]);

@@ -1,7 +1,7 @@
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { Cluster, Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { errors, type Adapter } from 'oidc-provider';
-import { StorageUnavailableError } from '../storage-unavailable.js';
 import type { Database } from '../db/schema.js';
 import type { ConsumptionPolicy } from './consumption.js';
 import { RedisAdapter } from './redis.js';

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { assertConsumedOnce, reportedConsumed, type ConsumptionPolicy } from './consumption.js';
-import { storable, unstorablePath } from '../db/storable.js';
+import { storable, unstorablePath } from '../db/nul-characters.js';
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 

@@ -2,7 +2,7 @@
 // --introspect). Extension parameters: `client_ip`, the end user's address (a key with an IP
 // allowlist is inactive without it), and `key_mode` (live or test) to refuse the other mode.
 // The scope is what the key grants under its organization's plan now.
-import { andThen, type Eventually } from '../eventually.js';
+import { andThen, type MaybePromise } from '../lib/maybe-promise.js';
 import type { Introspector } from '../oauth/introspection.js';
 import type { ScopeVocabulary } from '../scopes/scope.js';
 import { withinPlan } from '../policy/grantor.js';
@@ -19,7 +19,7 @@ function endOf(key: ApiKeyRecord): number | undefined {
 
 export function apiKeyIntrospector(
   verifier: ApiKeyVerifier,
-  planOf: (organizationId: string) => Eventually<readonly string[] | undefined>,
+  planOf: (organizationId: string) => MaybePromise<readonly string[] | undefined>,
   vocabulary: ScopeVocabulary,
 ): Introspector {
   // Keyed by the cached record's scopes, so a hit costs no expansion (docs/benchmarks.md).

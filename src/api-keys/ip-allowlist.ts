@@ -1,6 +1,6 @@
 // IP allowlists: IPv4 and IPv6 addresses and CIDR ranges; empty means every address.
 import { BlockList, isIP } from 'node:net';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 
 const MAX_ENTRIES = 100;
 

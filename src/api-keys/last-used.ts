@@ -2,7 +2,7 @@
 // per flush, never one write per request.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../lib/logger.js';
 import { touchApiKeys } from './repository.js';
 
 export interface LastUsedRecorder {

@@ -3,7 +3,7 @@ import type { ApiKeyMode, ApiKeyType, ApiKeysTable, Database } from '../db/schem
 import { randomId } from '../crypto/random.js';
 import { hashCredential } from '../crypto/keyring.js';
 import { generateApiKey, type KeyLabels } from './format.js';
-import { storable } from '../db/storable.js';
+import { storable } from '../db/nul-characters.js';
 
 export type ApiKeyRecord = Selectable<ApiKeysTable>;
 

@@ -4,14 +4,14 @@
 import type { Kysely } from 'kysely';
 import type { ApiKeyMode, ApiKeyType, Database } from '../db/schema.js';
 import type { Plans } from '../scopes/plans.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
 import { firstRefused, grantableProductScopes, type Grantor } from '../policy/grantor.js';
 import { recordAudit } from '../audit/record.js';
 import { parseAllowlist } from './ip-allowlist.js';
 import { findApiKey, insertApiKey, revokeApiKey, rotateApiKey, type ApiKeyRecord, type KeyMaterial } from './repository.js';
-import type { InvalidationPublisher } from './invalidation.js';
+import type { InvalidationPublisher } from '../feed/bus.js';
 
 /** Who acts, for which organization; the grantor bounds what they may hand out (policy/grantor.ts). */
 export interface Actor {

@@ -3,11 +3,11 @@
 // rejects) only StorageUnavailableError, when the database cannot be read or while
 // revocations from other replicas cannot be heard. Every refusal looks the same from outside
 // (checklist F47).
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { hashCredential } from '../crypto/keyring.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
-import type { Eventually } from '../eventually.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { hasApiKeyShape, parseApiKey, type KeyLabels } from './format.js';
 import { compileAllowlist } from './ip-allowlist.js';
 import { findApiKeyByHash, type ApiKeyRecord } from './repository.js';
@@ -74,8 +74,8 @@ export class ApiKeyVerifier {
     return hasApiKeyShape(candidate);
   }
 
-  /** The verdict, at once when the key is cached (src/eventually.ts). */
-  verify(candidate: string, context: VerifyContext = {}): Eventually<KeyVerification> {
+  /** The verdict, at once when the key is cached (src/lib/maybe-promise.ts). */
+  verify(candidate: string, context: VerifyContext = {}): MaybePromise<KeyVerification> {
     if (!parseApiKey(candidate, this.labels).ok) return this.report({ ok: false, code: 'invalid_api_key', reason: 'malformed' });
     if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
     const keyHash = this.hash(candidate);

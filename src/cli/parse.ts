@@ -1,7 +1,7 @@
 // argv -> Command. Pure, so every usage error is testable without a database.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Command } from './commands.js';
+import type { Command } from '../operator/commands.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

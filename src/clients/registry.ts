@@ -3,14 +3,14 @@
 // cost a database round trip; a short in-process cache removes it. Every change is announced
 // on the revocation feed (clientChanged), which drops the entry on every replica within a
 // second; entries live CACHE_TTL_MS at most, in case a message is lost.
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { findClient, type ClientRecord } from './repository.js';
 import { clientSecretMatches } from './secret.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
-import { storable } from '../db/storable.js';
-import type { Eventually } from '../eventually.js';
+import { storable } from '../db/nul-characters.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 const CACHE_TTL_MS = 10_000;
 // Misses expire sooner, so a client registered on another replica is usable almost at once.
@@ -30,8 +30,8 @@ export class ClientRegistry {
     private readonly pepper: Buffer,
   ) {}
 
-  /** The client, at once when cached (src/eventually.ts). */
-  find(clientId: string): Eventually<ClientRecord | undefined> {
+  /** The client, at once when cached (src/lib/maybe-promise.ts). */
+  find(clientId: string): MaybePromise<ClientRecord | undefined> {
     if (!storable(clientId)) return undefined;
     const hit = this.cache.get(clientId);
     return hit && hit.expires > Date.now() ? hit.record : this.load(clientId);

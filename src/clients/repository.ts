@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, OAuthClientsTable } from '../db/schema.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { randomId } from '../crypto/random.js';
-import { storable } from '../db/storable.js';
+import { storable } from '../db/nul-characters.js';
 import { findOrganization } from '../organizations/repository.js';
 import { generateClientSecret, hashClientSecret } from './secret.js';
 import { validateGrantTypes, validateRedirectUri, validateScope } from './validate.js';

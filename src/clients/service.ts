@@ -5,7 +5,7 @@
 // operator manages them.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { planOfOrganization } from '../organizations/repository.js';
 import { expandScopes, normaliseScopes, ScopeSyntaxError, type ScopeVocabulary } from '../scopes/scope.js';
 import type { Plans } from '../scopes/plans.js';
@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/record.js';
 import { firstRefused, grantableProductScopes } from '../policy/grantor.js';
 import type { Actor } from '../api-keys/service.js';
 import { clientChanged, type ClientRegistry } from './registry.js';
-import type { InvalidationPublisher } from '../api-keys/invalidation.js';
+import type { InvalidationPublisher } from '../feed/bus.js';
 import { checkClientMetadata, createClient, deleteClient, findClient, listClients, rotateClientSecret, type ClientRecord } from './repository.js';
 
 export interface ClientServiceDeps {

@@ -1,5 +1,5 @@
 // Registration-time checks of client metadata (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1).
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
-import type { Command, CommandResult } from '../cli/commands.js';
-import { KeywardError, type ErrorCode } from '../errors.js';
+import type { Command, CommandResult } from '../operator/commands.js';
+import { KeywardError, type ErrorCode } from '../lib/errors.js';
 import { controlSocketPath } from './socket-path.js';
 
 const TIMEOUT_MS = 30_000;

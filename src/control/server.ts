@@ -3,9 +3,9 @@
 // running the server can connect. One JSON request per connection, one JSON answer.
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import type { RegistryServices } from '../registry-services.js';
-import { KeywardError } from '../errors.js';
-import { runCommand, type Command } from '../cli/commands.js';
+import type { RegistryServices } from '../compose/registry.js';
+import { KeywardError } from '../lib/errors.js';
+import { runCommand, type Command } from '../operator/commands.js';
 import { controlSocketPath } from './socket-path.js';
 
 const MAX_REQUEST_BYTES = 64 * 1024;

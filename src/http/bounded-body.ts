@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 
 /** The request body as UTF-8 text (see readBoundedBytes). */
 export async function readBoundedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<string> {

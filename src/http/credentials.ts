@@ -1,7 +1,7 @@
 // Where a caller's credential is: `x-api-key`, or `Authorization: Bearer`. Never the URL
 // (RFC 6750 §2.3, §5.3): a credential in the query string is refused outright.
 import type { Context } from 'koa';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 
 const QUERY_CREDENTIALS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 

@@ -1,9 +1,8 @@
 // What a failed request answers, for Keyward's Koa app and its plain endpoints alike: the
 // error mapped by toHttp(), store outages counted, and server errors logged (never sent).
-import { toHttp, type HttpError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { toHttp, type HttpError, StorageUnavailableError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export type FailureReporter = (err: unknown, path: string) => HttpError;
 

@@ -2,7 +2,7 @@
 // (RFC 6749 §3.2, RFC 7662 §2.1, RFC 7009 §2.1), bounded in size, with every parameter at most
 // once (RFC 6749 §3.1: parameters MUST NOT be included more than once).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { hasMediaType, receiveBoundedBytes } from './bounded-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Database } from '../db/schema.js';
 import type { KeyService } from '../api-keys/service.js';
 import { listApiKeys } from '../api-keys/repository.js';
-import { toKeyObject } from '../api-keys/object.js';
+import { toKeyObject } from '../api-keys/view.js';
 import { EXAMPLE_ORGANIZATION_ID, list, type Operation } from './operation.js';
 import * as S from './schemas.js';
 

@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { presentedCredential } from '../http/credentials.js';
 import type { ApiKeyVerifier } from '../api-keys/verifier.js';
 import type { Actor } from '../api-keys/service.js';

@@ -3,11 +3,11 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { grantorHolds } from '../policy/grantor.js';
-import { unstorablePath } from '../db/storable.js';
+import { unstorablePath } from '../db/nul-characters.js';
 import type { Authenticate } from './authenticate.js';
-import { readJson, schemaError } from './json-body.js';
+import { readJson, schemaError } from '../http/json-body.js';
 import type { Operation } from './operations.js';
 
 const Page = z

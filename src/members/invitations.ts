@@ -3,7 +3,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, InvitationsTable, Role } from '../db/schema.js';
 import { randomId } from '../crypto/random.js';
-import { storable } from '../db/storable.js';
+import { storable } from '../db/nul-characters.js';
 
 export type Invitation = Selectable<InvitationsTable>;
 

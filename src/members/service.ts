@@ -7,10 +7,10 @@
 // is now (policy/lookups.ts).
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../db/schema.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { recordAudit } from '../audit/record.js';
 import type { Actor } from '../api-keys/service.js';
-import type { InvalidationPublisher } from '../api-keys/invalidation.js';
+import type { InvalidationPublisher } from '../feed/bus.js';
 import { mayMakeAdmins, missingForAdmins } from '../policy/grantor.js';
 import { membershipChanged } from '../policy/lookups.js';
 import { addMembership, findUser, findUserByEmail, joinOrganization, listMembers, normaliseEmail, removeMembership, ROLES, setMembershipRole } from '../users/repository.js';

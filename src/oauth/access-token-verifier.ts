@@ -6,10 +6,10 @@
 // with it rather than with the role at consent); a client-credentials token (sub = client_id)
 // must not be revoked and its client must still be registered.
 import { jwtVerify, type JWTPayload } from 'jose';
-import type { IssuedAccessToken, ProtocolRecords } from './protocol-records.js';
-import type { KeySet } from './signing-keys.js';
+import type { IssuedAccessToken, ProtocolRecords } from '../grants/records.js';
+import type { KeySet } from '../signing-keys/key-set.js';
 import type { Role } from '../db/schema.js';
-import type { Eventually } from '../eventually.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 export interface VerifiedAccessToken {
   payload: JWTPayload & { jti: string; exp: number; client_id: string; scope?: string };
@@ -34,7 +34,7 @@ export function accessTokenVerifier(
   keySet: () => KeySet,
   records: ProtocolRecords,
   clientExists: (clientId: string) => Promise<boolean>,
-  roleOf: (userId: string, organizationId: string, issuedAt?: number) => Eventually<Role | undefined>,
+  roleOf: (userId: string, organizationId: string, issuedAt?: number) => MaybePromise<Role | undefined>,
 ): AccessTokenVerifier {
   return async (token) => {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) return undefined;

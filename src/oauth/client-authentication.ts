@@ -1,10 +1,10 @@
 // Client authentication for Keyward's own endpoints (introspection, revocation):
 // client_secret_basic and client_secret_post (RFC 6749 §2.3.1), and `none` for public clients
 // where the endpoint allows it. Unknown client and wrong secret get the same answer.
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
-import { andThen, type Eventually } from '../eventually.js';
+import { andThen, type MaybePromise } from '../lib/maybe-promise.js';
 
 const failed = () => new KeywardError('invalid_client', 'client authentication failed');
 
@@ -27,13 +27,13 @@ export function parseBasicCredentials(header: string): { id: string; secret: str
   }
 }
 
-/** The authenticated client, at once when it is cached (src/eventually.ts). */
+/** The authenticated client, at once when it is cached (src/lib/maybe-promise.ts). */
 export function authenticateClient(
   header: string | undefined,
   params: Map<string, string>,
   registry: ClientRegistry,
   options: { allowPublic: boolean },
-): Eventually<ClientRecord> {
+): MaybePromise<ClientRecord> {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (header && bodySecret !== undefined) {

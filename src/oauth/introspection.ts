@@ -5,11 +5,11 @@
 import type Provider from 'oidc-provider';
 import type { ClientRecord } from '../clients/repository.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import { KeywardError } from '../errors.js';
-import { andThen, type Eventually } from '../eventually.js';
-import type { PlainEndpoint } from '../http/plain-endpoints.js';
+import { KeywardError } from '../lib/errors.js';
+import { andThen, type MaybePromise } from '../lib/maybe-promise.js';
+import type { PlainEndpoint } from '../server/plain-router.js';
 import { authenticateClient } from './client-authentication.js';
-import type { ProtocolRecords } from './protocol-records.js';
+import type { ProtocolRecords } from '../grants/records.js';
 import { JWT_SHAPE, MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
 import { withoutManagementScopes } from '../policy/grantor.js';
 import type { PolicyLookups } from '../policy/lookups.js';
@@ -34,8 +34,8 @@ export interface ActiveToken {
 export interface Introspector {
   /** Whether the token has this kind's shape; no lookup, no signature check. */
   recognizes(token: string): boolean;
-  /** undefined: not active, or not for this caller to see. At once when cached (src/eventually.ts). */
-  introspect(token: string, caller: ClientRecord, params?: Map<string, string>): Eventually<ActiveToken | undefined>;
+  /** undefined: not active, or not for this caller to see. At once when cached (src/lib/maybe-promise.ts). */
+  introspect(token: string, caller: ClientRecord, params?: Map<string, string>): MaybePromise<ActiveToken | undefined>;
 }
 
 /** RFC 7662 §4: a client sees its own tokens; a resource server (can_introspect) sees all. */

@@ -7,10 +7,10 @@
 import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
-import { KeywardError } from '../errors.js';
-import type { PlainEndpoint } from '../http/plain-endpoints.js';
+import { KeywardError } from '../lib/errors.js';
+import type { PlainEndpoint } from '../server/plain-router.js';
 import { authenticateClient } from './client-authentication.js';
-import type { ProtocolRecords } from './protocol-records.js';
+import type { ProtocolRecords } from '../grants/records.js';
 import { MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
 
 const notYours = () => new KeywardError('unauthorized_client', 'the token was not issued to this client');

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, OrganizationsTable } from '../db/schema.js';
 import { randomId } from '../crypto/random.js';
-import { storable } from '../db/storable.js';
-import { KeywardError } from '../errors.js';
+import { storable } from '../db/nul-characters.js';
+import { KeywardError } from '../lib/errors.js';
 import type { Plans } from '../scopes/plans.js';
 
 export type Organization = Selectable<OrganizationsTable>;

@@ -4,13 +4,13 @@
 // (api-keys/invalidation.ts) and drops the entry on every replica within a second. While the
 // feed cannot hear, the cache is bypassed: a role is never trusted from a cache that may have
 // missed its removal.
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../db/schema.js';
 import type { Plans } from '../scopes/plans.js';
-import { andThen, type Eventually } from '../eventually.js';
+import { andThen, type MaybePromise } from '../lib/maybe-promise.js';
 import { findOrganization } from '../organizations/repository.js';
 import { membershipOf } from '../users/repository.js';
-import { StorageUnavailableError } from '../storage-unavailable.js';
 
 const PLAN_TTL_MS = 10_000;
 const ROLE_TTL_MS = 5_000;
@@ -30,7 +30,7 @@ class LiveCache<V> {
     private readonly trusted: () => boolean,
   ) {}
 
-  get(key: string, load: () => Promise<V>): Eventually<V> {
+  get(key: string, load: () => Promise<V>): MaybePromise<V> {
     const hit = this.trusted() ? this.entries.get(key) : undefined;
     if (hit && hit.expires > Date.now()) return hit.value;
     const generation = this.generation;
@@ -75,7 +75,7 @@ export class PolicyLookups {
   }
 
   /** The product scopes of the organization's plan; undefined when there is no such organization. */
-  planOf(organizationId: string): Eventually<readonly string[] | undefined> {
+  planOf(organizationId: string): MaybePromise<readonly string[] | undefined> {
     return this.plans.get(organizationId, async () => {
       const organization = await findOrganization(this.db, organizationId);
       return organization ? (this.planScopes[organization.plan] ?? []) : undefined;
@@ -87,7 +87,7 @@ export class PolicyLookups {
    * undefined when they are not a member, or when the credential predates their membership,
    * so a member removed and added again does not get their old tokens back.
    */
-  roleOf(userId: string, organizationId: string, issuedAt?: number): Eventually<Role | undefined> {
+  roleOf(userId: string, organizationId: string, issuedAt?: number): MaybePromise<Role | undefined> {
     const membership = this.memberships.get(`${userId}\n${organizationId}`, async () => {
       const found = await membershipOf(this.db, userId, organizationId);
       return found && { role: found.role, since: Math.floor(found.since.getTime() / 1000) };

@@ -3,9 +3,9 @@
 // before the work it guards (a password hash, a credential lookup), so concurrent attempts
 // cannot all slip past a check made before any of them was recorded; a success takes its
 // attempt back, so only failures count. docs/security.md ("Limits") has the model.
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { StorageUnavailableError } from '../storage-unavailable.js';
 
 export interface Limit {
   /** What is counted, e.g. `login:ip:<address>`. */

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { SigningAlg } from '../config.js';
+import type { SigningAlg } from '../config/config.js';
 
 export interface GeneratedKey {
   kid: string;

@@ -4,8 +4,8 @@
 // JWKS once per instance, so the caller swaps in a new Provider.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Logger } from '../logger.js';
-import { buildKeySet, signingKids, type KeySet } from '../oauth/signing-keys.js';
+import type { Logger } from '../lib/logger.js';
+import { buildKeySet, signingKids, type KeySet } from './key-set.js';
 import { loadSigningKeys, type SigningKey } from './repository.js';
 
 const RELOAD_INTERVAL_MS = 5_000;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { JWK } from 'jose';
-import type { SigningAlg } from '../config.js';
+import type { SigningAlg } from '../config/config.js';
 import type { Database } from '../db/schema.js';
 import { generateSigningKey } from './generate.js';
 import { seal, unseal } from '../crypto/seal.js';

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, Role, UsersTable } from '../db/schema.js';
-import { KeywardError } from '../errors.js';
+import { KeywardError } from '../lib/errors.js';
 import { randomId } from '../crypto/random.js';
-import { storable } from '../db/storable.js';
+import { storable } from '../db/nul-characters.js';
 import { findOrganization } from '../organizations/repository.js';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './password.js';
 

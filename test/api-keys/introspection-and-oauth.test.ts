@@ -5,7 +5,7 @@ import { decodeJwt } from 'jose';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
 import { managementOperations } from '../../src/management/operations.js';
-import { api, operatorKey } from './helpers.js';
+import { api, operatorKey } from '../management/helpers.js';
 import { changeLastCharacter } from '../helpers/tamper.js';
 
 let server: TestServer;

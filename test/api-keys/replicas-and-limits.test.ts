@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { api, operatorKey } from './helpers.js';
+import { api, operatorKey } from '../management/helpers.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
-import { runCommand } from '../../src/cli/commands.js';
+import { runCommand } from '../../src/operator/commands.js';
 
 let one: TestServer;
 let two: TestServer;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connect.js';
-import { resolveSecret } from '../../src/secret-file.js';
+import { resolveSecret } from '../../src/crypto/secret-file.js';
 import { ensurePrivateDir } from '../../src/db/private-dir.js';
 
 const made: string[] = [];

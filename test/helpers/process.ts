@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 import { freePort } from './server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

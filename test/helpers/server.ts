@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { buildServices, type Services } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import { runCommand } from '../../src/cli/commands.js';
+import { loadConfig } from '../../src/config/config.js';
+import { buildServices, type Services } from '../../src/compose/services.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { runCommand } from '../../src/operator/commands.js';
 import type { TestUser } from './oauth-flow.js';
 
 export interface TestServer {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, pkcePair, postForm } from '../helpers/oauth-flow.js';
-import { api, operatorKey } from '../api-keys/helpers.js';
+import { api, operatorKey } from '../management/helpers.js';
 
 let server: TestServer;
 let client: { clientId: string; clientSecret: string };

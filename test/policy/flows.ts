@@ -4,7 +4,7 @@
 import { expect } from 'vitest';
 import { authorizeUrl, basic, csrfOf, formAction, pkcePair, postForm, type BrowserSession, type TestUser } from '../helpers/oauth-flow.js';
 import type { TestServer } from '../helpers/server.js';
-import { operatorKey } from '../api-keys/helpers.js';
+import { operatorKey } from '../management/helpers.js';
 
 export interface Client {
   clientId: string;

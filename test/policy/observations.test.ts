@@ -8,8 +8,8 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorize, basic, BrowserSession, codeExchange, csrfOf, formAction, pkcePair, postForm, type TestUser } from '../helpers/oauth-flow.js';
-import { api, operatorKey } from '../api-keys/helpers.js';
-import { runCommand } from '../../src/cli/commands.js';
+import { api, operatorKey } from '../management/helpers.js';
+import { runCommand } from '../../src/operator/commands.js';
 import {
   adminKey,
   bearer,

@@ -6,15 +6,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { KeywardError } from '../../src/errors.js';
+import { KeywardError } from '../../src/lib/errors.js';
 import type { Actor } from '../../src/api-keys/service.js';
 import type { Grantor } from '../../src/policy/grantor.js';
 import type { Role } from '../../src/db/schema.js';
 import { MANAGEMENT_RESOURCES, MANAGEMENT_SCOPES, PRODUCT_SCOPES } from '../../src/scopes/catalog.js';
 import { expandScopes, scopeGrants } from '../../src/scopes/scope.js';
-import { SCOPE_VOCABULARY } from '../../src/registry-services.js';
+import { SCOPE_VOCABULARY } from '../../src/compose/registry.js';
 import { clientCredentialsScopes, userTokenScopes } from '../../src/policy/token-scopes.js';
-import { decideScopes } from '../../src/interactions/consent-scopes.js';
+import { decideScopes } from '../../src/grants/consent-scopes.js';
 
 // A few product resources keep the space small enough for collisions to be common.
 const RESOURCES = ['invoices', 'payouts', 'clients'];

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeExchange } from '../helpers/oauth-flow.js';
-import { api, operatorKey } from '../api-keys/helpers.js';
-import { runCommand } from '../../src/cli/commands.js';
+import { api, operatorKey } from '../management/helpers.js';
+import { runCommand } from '../../src/operator/commands.js';
 import { adminKey, bearer, expectError, introspect, refresh, scopesOf, type Client } from './flows.js';
 
 const REDIRECT = 'https://app.example/cb';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorizeUrl, BrowserSession, csrfOf, formAction, pkcePair, postForm, basic, type TestUser } from '../helpers/oauth-flow.js';
-import { api, operatorKey } from '../api-keys/helpers.js';
+import { api, operatorKey } from '../management/helpers.js';
 import { generateApiKey } from '../../src/api-keys/format.js';
 
 let server: TestServer;

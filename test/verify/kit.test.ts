@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm, type TestUser } from '../helpers/oauth-flow.js';
 import { createVerifier, expressGuard, guard, requireScope, scopeFromRequest, VerificationError, type Verifier } from '../../src/verify/index.js';
 import { createTokenClient, TokenEndpointError } from '../../src/client/index.js';
-import { operatorKey } from '../api-keys/helpers.js';
+import { operatorKey } from '../management/helpers.js';
 
 const API = 'https://api.example.com/';
 let server: TestServer;
