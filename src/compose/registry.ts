@@ -7,8 +7,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createKeyring, type Keyring } from '../crypto/keyring.js';
 import { resolveSecret } from '../crypto/secret-file.js';
 import { ClientRegistry } from '../clients/registry.js';
-import { DEFAULT_RESOURCES, MANAGEMENT_SCOPES, PRODUCT_SCOPES } from '../scopes/catalog.js';
-import type { ScopeVocabulary } from '../scopes/scope.js';
+import { KNOWN_SCOPES, SCOPE_VOCABULARY } from '../scopes/catalog.js';
 import { keyService, type KeyService } from '../api-keys/service.js';
 import { clientService, type ClientService } from '../clients/service.js';
 import { memberService, type MemberService } from '../members/service.js';
@@ -26,15 +25,10 @@ export interface RegistryServices {
   keys: KeyService;
   clients: ClientService;
   members: MemberService;
-  /** Announces revocations and policy changes to every replica (api-keys/invalidation.ts). */
+  /** Announces revocations and policy changes to every replica (feed/bus.ts). */
   feed: () => InvalidationPublisher | undefined;
   close(): Promise<void>;
 }
-
-/** Every scope a token, key or client may name. */
-export const KNOWN_SCOPES: readonly string[] = [...PRODUCT_SCOPES, ...MANAGEMENT_SCOPES];
-
-export const SCOPE_VOCABULARY: ScopeVocabulary = { resources: DEFAULT_RESOURCES };
 
 /**
  * `feed`: the server's revocation feed (built later, hence a function); the CLI's publishes

@@ -8,6 +8,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 
+/** The Redis channel every replica and the CLI publish on. */
+export function feedChannel(redisKeyPrefix: string): string {
+  return `${redisKeyPrefix}api-keys:invalidated`;
+}
+
 export interface InvalidationPublisher {
   /** An API key's hash, or a policy message (policy/lookups.ts). */
   publish(message: string): Promise<void>;

@@ -3,7 +3,7 @@
 // server would.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
-import type { InvalidationPublisher } from './bus.js';
+import { feedChannel, type InvalidationPublisher } from './bus.js';
 
 export function cliInvalidationBus(config: Config): InvalidationPublisher | undefined {
   const url = config.redisUrl;
@@ -14,7 +14,7 @@ export function cliInvalidationBus(config: Config): InvalidationPublisher | unde
       redis.on('error', () => {});
       try {
         await redis.connect();
-        await redis.publish(`${config.redisKeyPrefix}api-keys:invalidated`, message);
+        await redis.publish(feedChannel(config.redisKeyPrefix), message);
       } catch {
         // Servers drop the key when their cache entry expires (10 s).
       } finally {

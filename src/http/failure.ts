@@ -1,4 +1,4 @@
-// What a failed request answers, for Keyward's Koa app and its plain endpoints alike: the
+// What a failed request answers, for Keyward's Koa app and its direct endpoints alike: the
 // error mapped by toHttp(), store outages counted, and server errors logged (never sent).
 import { toHttp, type HttpError, StorageUnavailableError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';

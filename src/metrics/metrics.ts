@@ -29,20 +29,3 @@ export function createMetrics(): Metrics {
     storeError: storeErrors,
   };
 }
-
-const FIXED = new Set([
-  '/oauth2/token', '/oauth2/authorize', '/oauth2/jwks', '/oauth2/introspect', '/oauth2/revoke', '/oauth2/userinfo',
-  '/oauth2/par', '/oauth2/logout', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server',
-  '/healthz', '/readyz', '/metrics', '/assets/keyward.css', '/v1/openapi.json',
-]);
-
-/** A bounded route label: ids in paths become placeholders, unknown paths one bucket. */
-export function routeLabel(path: string): string {
-  if (FIXED.has(path)) return path;
-  if (path.startsWith('/oauth2/authorize/')) return '/oauth2/authorize/:uid';
-  const interaction = /^\/interaction\/[^/]+(\/(login|organization|confirm|abort))?$/.exec(path);
-  if (interaction) return `/interaction/:uid${interaction[1] ?? ''}`;
-  const v1 = /^\/v1\/(api-keys|oauth-clients|members)(\/[^/]+)?(\/(revoke|rotate|rotate-secret))?$/.exec(path);
-  if (v1) return `/v1/${v1[1]}${v1[2] ? '/:id' : ''}${v1[3] ?? ''}`;
-  return 'other';
-}

@@ -7,7 +7,7 @@ import type { ClientRecord } from '../clients/repository.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../lib/errors.js';
 import { andThen, type MaybePromise } from '../lib/maybe-promise.js';
-import type { PlainEndpoint } from '../server/plain-router.js';
+import type { DirectEndpoint } from '../http/direct-endpoint.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from '../grants/records.js';
 import { JWT_SHAPE, MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
@@ -103,7 +103,7 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
 
 const INACTIVE = { active: false } as const;
 
-export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]): PlainEndpoint {
+export function introspectionEndpoint(registry: ClientRegistry, introspectors: Introspector[]): DirectEndpoint {
   return (req, params) =>
     andThen(authenticateClient(req.headers.authorization, params, registry, { allowPublic: false }), (caller) => {
       const token = params.get('token');

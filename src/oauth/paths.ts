@@ -18,18 +18,3 @@ export const OAUTH_DISCOVERY_PATH = '/.well-known/oauth-authorization-server';
 export function interactionPath(uid: string): string {
   return `/interaction/${uid}`;
 }
-
-const KEYWARD_SERVED = new Set<string>([OAUTH_ROUTES.introspection, OAUTH_ROUTES.revocation, OAUTH_ROUTES.userinfo]);
-
-/** The path of a request target, without its query. */
-export function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-}
-
-/** Paths oidc-provider answers itself (discovery documents included). */
-export function isProviderPath(path: string): boolean {
-  if (path === OPENID_DISCOVERY_PATH || path === OAUTH_DISCOVERY_PATH) return true;
-  return path.startsWith('/oauth2/') && !KEYWARD_SERVED.has(path);
-}

@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import type Provider from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import { KeywardError } from '../lib/errors.js';
-import type { PlainEndpoint } from '../server/plain-router.js';
+import type { DirectEndpoint } from '../http/direct-endpoint.js';
 import { authenticateClient } from './client-authentication.js';
 import type { ProtocolRecords } from '../grants/records.js';
 import { MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './access-token-verifier.js';
@@ -20,7 +20,7 @@ export function revocationEndpoint(deps: {
   provider: () => Provider;
   verifyAccessToken: AccessTokenVerifier;
   records: ProtocolRecords;
-}): PlainEndpoint {
+}): DirectEndpoint {
   return async (req, params) => {
     const caller = await authenticateClient(req.headers.authorization, params, deps.registry, { allowPublic: true });
     const token = params.get('token');

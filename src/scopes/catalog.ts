@@ -1,4 +1,6 @@
 // The scope vocabulary: `<resource>:<action>`, actions read and write (README, "API keys").
+import type { ScopeVocabulary } from './scope.js';
+
 export const DEFAULT_RESOURCES = [
   'clients',
   'contacts',
@@ -28,3 +30,9 @@ export function scopesOf(resources: readonly string[]): string[] {
 
 export const PRODUCT_SCOPES: readonly string[] = scopesOf(DEFAULT_RESOURCES);
 export const MANAGEMENT_SCOPES: readonly string[] = scopesOf(MANAGEMENT_RESOURCES);
+
+/** Every scope a token, key or client may name. */
+export const KNOWN_SCOPES: readonly string[] = [...PRODUCT_SCOPES, ...MANAGEMENT_SCOPES];
+
+/** The product resources a scope may name: `<resource>:<action>`, `<resource>:*`, `*`. */
+export const SCOPE_VOCABULARY: ScopeVocabulary = { resources: DEFAULT_RESOURCES };

@@ -1,6 +1,6 @@
 // The Koa app of Keyward's own routes: ops endpoints, userinfo, the interaction pages and the
 // management API. oidc-provider's routes (and both discovery documents, which it serves
-// itself) and the plain introspection and revocation endpoints are answered without it
+// itself) and the introspection and revocation endpoints are answered directly on node:http
 // (server.ts). Errors are answered by the failure reporter (http/failure.ts). Request ids,
 // logs, metrics and baseline headers are added around all of them (http/request-observer.ts).
 import Koa, { type Context, type Next } from 'koa';

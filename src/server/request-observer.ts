@@ -4,11 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
-import { routeLabel, type Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function observeRequest(req: IncomingMessage, res: ServerResponse, path: string, logger: Logger, metrics: Metrics): void {
+export function observeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  routeLabel: (path: string) => string,
+  logger: Logger,
+  metrics: Metrics,
+): void {
   const started = performance.now();
   const incoming = req.headers['x-request-id'];
   // A caller's X-Request-Id is kept (if sane) so logs join up across services.

@@ -2,10 +2,14 @@
 // tests start the real server exactly as production does.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Services } from '../compose/services.js';
+import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { TokenEndpoint } from '../token/endpoint.js';
+import type { DirectRouter } from './direct-router.js';
 import { observeRequest } from './request-observer.js';
-import { isProviderPath, OAUTH_ROUTES, pathOf } from '../oauth/paths.js';
+import { pathOf, type RouteTable } from './routes.js';
 
 // One composed request handler per provider instance (a signing-key change swaps the provider).
 const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
@@ -25,20 +29,44 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(services: Services, port: number, host?: string): Promise<RunningServer> {
+/** What the server needs of the composed services (compose/services.ts). */
+export interface Served {
+  routes: RouteTable;
+  app: Koa;
+  provider: () => Provider;
+  tokenEndpoint: TokenEndpoint;
+  direct: DirectRouter;
+  logger: Logger;
+  metrics: Metrics;
+  config: { shutdownDelay: number; shutdownTimeout: number };
+  /** Readiness turns 503 from here on. */
+  startDraining(): void;
+  /** Closes the stores. */
+  close(): Promise<void>;
+}
+
+export async function startServer(services: Served, port: number, host?: string): Promise<RunningServer> {
   let draining = false;
   const handle = services.app.callback();
   const server = createServer((req, res) => {
     // Ask keep-alive clients to reconnect elsewhere once draining.
     if (draining) res.setHeader('connection', 'close');
-    // oidc-provider's own routes and the plain endpoints skip the outer Koa app: a Koa
+    // oidc-provider's own routes and the direct endpoints skip the outer Koa app: a Koa
     // context per request cost the token endpoint a fifth of its throughput and introspection
     // a third (docs/benchmarks.md).
     const path = pathOf(req.url);
-    observeRequest(req, res, path, services.logger, services.metrics);
-    if (path === OAUTH_ROUTES.token) void services.tokenEndpoint(req, res, () => void handlerOf(services.provider())(req, res));
-    else if (isProviderPath(path)) void handlerOf(services.provider())(req, res);
-    else if (!services.plain(req, res, path)) void handle(req, res);
+    observeRequest(req, res, path, services.routes.labelOf, services.logger, services.metrics);
+    const provider = () => void handlerOf(services.provider())(req, res);
+    switch (services.routes.ownerOf(path)) {
+      case 'token':
+        return void services.tokenEndpoint(req, res, provider);
+      case 'provider':
+        return provider();
+      case 'direct':
+        return void services.direct(req, res, path);
+      case 'app':
+        return void handle(req, res);
+    }
   });
   server.keepAliveTimeout = 65_000; // above common load-balancer idle timeouts (60 s)
   server.headersTimeout = 66_000;

@@ -1,6 +1,6 @@
 // client_credentials is the hot path of machine-to-machine APIs. oidc-provider's token
 // pipeline (a Koa app with a dozen middlewares, a client rebuilt from hashed metadata on every
-// lookup) costs more than the token itself, so the plain valid case is answered here: a form
+// lookup) costs more than the token itself, so the ordinary valid case is answered here: a form
 // body with grant_type=client_credentials and nothing else but scope and resource, a client
 // authenticated with client_secret_basic, scopes the client holds. Anything else - every error,
 // every other grant, every other authentication method, any unusual parameter or header - is
@@ -13,17 +13,19 @@
 // two), 503 when the stores do not answer, and 413 for a streamed body past oidc-provider's own
 // limit (which oidc-provider would refuse with 400).
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
 import { hasMediaType, readBoundedBytes } from '../http/bounded-body.js';
 import type { FailureReporter } from '../http/failure.js';
-import { sendJson } from '../server/plain-router.js';
+import { sendJson } from '../http/direct-endpoint.js';
 import type { KeySet } from '../signing-keys/key-set.js';
 import { parseBasicCredentials } from '../oauth/client-authentication.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
+import { replayBody } from './body-replay.js';
+import type { TokenEndpoint } from './endpoint.js';
 import { audienceKind, defaultResources, type Audiences } from '../policy/audiences.js';
 import { clientCredentialsRefusal } from '../policy/token-scopes.js';
 
@@ -59,20 +61,6 @@ export interface FastPathDeps {
 }
 
 type Signer = { kid: string; key: Awaited<ReturnType<typeof importJWK>> };
-
-/** Replays an already-read body to whoever reads the request next (oidc-provider). */
-function replayBody(req: IncomingMessage, body: Buffer): void {
-  Object.defineProperty(req, 'readable', { value: true, configurable: true });
-  Object.defineProperty(req, 'iterator', {
-    configurable: true,
-    value: async function* replay() {
-      if (body.length > 0) yield body;
-    },
-  });
-}
-
-/** Answers a token request, or hands it (body replayed) to `provider`. */
-export type TokenEndpoint = (req: IncomingMessage, res: ServerResponse, provider: () => void) => Promise<void>;
 
 export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
   const tokenScopes = new Set(deps.scopes);
@@ -158,7 +146,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
   }
 
   /** Requests this path never reads: other credentials, bodies, charsets, browsers (CORS). */
-  const notPlain = (req: IncomingMessage) =>
+  const outsideFastPath = (req: IncomingMessage) =>
     req.method !== 'POST' ||
     req.headers.origin !== undefined ||
     !req.headers.authorization?.startsWith('Basic ') ||
@@ -169,7 +157,7 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
 
   return async (req, res, provider) => {
-    if (notPlain(req)) return provider();
+    if (outsideFastPath(req)) return provider();
     let answer: object | undefined;
     try {
       const raw = await readBoundedBytes(req, res, MAX_BODY_BYTES);

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
 import { startMetricsServer } from '../../src/metrics/endpoint.js';
-import { routeLabel } from '../../src/metrics/metrics.js';
 import { operatorKey } from '../management/helpers.js';
 import { changeLastCharacter } from '../helpers/tamper.js';
 
@@ -58,9 +57,13 @@ describe('/metrics', () => {
   });
 
   it('keeps route labels bounded', () => {
-    expect(routeLabel('/v1/api-keys/key_123/rotate')).toBe('/v1/api-keys/:id/rotate');
-    expect(routeLabel('/oauth2/authorize/abc')).toBe('/oauth2/authorize/:uid');
-    expect(routeLabel('/wp-admin/../../etc')).toBe('other');
+    const { labelOf } = server.services.routes;
+    expect(labelOf('/v1/api-keys/key_123/rotate')).toBe('/v1/api-keys/:id/rotate');
+    expect(labelOf('/oauth2/authorize/abc')).toBe('/oauth2/authorize/:uid');
+    expect(labelOf('/interaction/abc/invitation')).toBe('/interaction/:uid/invitation');
+    expect(labelOf('/oauth2/logout/confirm')).toBe('/oauth2/logout/confirm');
+    expect(labelOf('/wp-admin/../../etc')).toBe('other');
+    expect(labelOf('/v1/api-keys/a/b/c/d')).toBe('other');
   });
 });
 

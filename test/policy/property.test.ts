@@ -12,7 +12,7 @@ import type { Grantor } from '../../src/policy/grantor.js';
 import type { Role } from '../../src/db/schema.js';
 import { MANAGEMENT_RESOURCES, MANAGEMENT_SCOPES, PRODUCT_SCOPES } from '../../src/scopes/catalog.js';
 import { expandScopes, scopeGrants } from '../../src/scopes/scope.js';
-import { SCOPE_VOCABULARY } from '../../src/compose/registry.js';
+import { SCOPE_VOCABULARY } from '../../src/scopes/catalog.js';
 import { clientCredentialsScopes, userTokenScopes } from '../../src/policy/token-scopes.js';
 import { decideScopes } from '../../src/grants/consent-scopes.js';
 

@@ -6,39 +6,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeywardError } from '../lib/errors.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
+import { sendJson, type DirectAnswer, type DirectEndpoint } from '../http/direct-endpoint.js';
 import type { FailureReporter } from '../http/failure.js';
 import { receiveFormBody } from '../http/form-body.js';
 
-export interface PlainAnswer {
-  /** JSON body; undefined answers 200 with an empty body. */
-  body?: object;
-  headers?: Record<string, string>;
-}
-
-/** Answers a form POST whose body `params` holds. */
-export type PlainEndpoint = (req: IncomingMessage, params: Map<string, string>) => MaybePromise<PlainAnswer>;
-
 /** Answers POSTs to its paths; true when the request was one of them. */
-export type PlainRouter = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+export type DirectRouter = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
-/** A JSON answer (or an empty one) that is never cached. */
-export function sendJson(res: ServerResponse, status: number, body: object | undefined, headers?: Record<string, string>): void {
-  res.statusCode = status;
-  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
-  // RFC 6749 §5.1, RFC 7662 §2.2: answers about credentials are never cached.
-  res.setHeader('cache-control', 'no-store');
-  if (body === undefined) {
-    res.setHeader('content-length', 0);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
-}
-
-export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: FailureReporter): PlainRouter {
+export function directRouter(endpoints: Record<string, DirectEndpoint>, report: FailureReporter): DirectRouter {
   const table = new Map(Object.entries(endpoints));
   return (req, res, path) => {
     const endpoint = table.get(path);
@@ -47,7 +22,7 @@ export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: Fa
       const { status, body, headers } = report(err, path);
       sendJson(res, status, body, headers);
     };
-    const succeed = ({ body, headers }: PlainAnswer) => sendJson(res, 200, body, headers);
+    const succeed = ({ body, headers }: DirectAnswer) => sendJson(res, 200, body, headers);
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       fail(new KeywardError('method_not_allowed', `${req.method ?? 'this method'} is not allowed here`));
@@ -55,7 +30,7 @@ export function plainRouter(endpoints: Record<string, PlainEndpoint>, report: Fa
     }
     receiveFormBody(req, res, (err, params) => {
       if (err) return fail(err);
-      let answer: MaybePromise<PlainAnswer>;
+      let answer: MaybePromise<DirectAnswer>;
       try {
         answer = endpoint(req, params!);
       } catch (thrown) {

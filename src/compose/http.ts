@@ -1,0 +1,135 @@
+// What answers HTTP: the management API, the sign-in pages, the ops endpoints and userinfo (one
+// Koa app), introspection and revocation (answered directly), the token endpoint, and the route
+// table that says which of them (or oidc-provider) owns a path.
+import { sql } from 'kysely';
+import type { Cluster, Redis } from 'ioredis';
+import type Provider from 'oidc-provider';
+import type { ProtocolStore } from '../adapters/protocol-store.js';
+import type { ProtocolRecords } from '../grants/records.js';
+import type { ApiKeyVerifier } from '../api-keys/verifier.js';
+import { apiKeyIntrospector } from '../api-keys/introspector.js';
+import type { PolicyLookups } from '../policy/lookups.js';
+import { memoryRateLimiter, redisRateLimiter } from '../rate-limit/limiter.js';
+import type { KeySet } from '../signing-keys/key-set.js';
+import { KNOWN_SCOPES, SCOPE_VOCABULARY } from '../scopes/catalog.js';
+import { managementOperations } from '../management/operations.js';
+import { managementAuthenticator } from '../management/authenticate.js';
+import { managementRouter } from '../management/router.js';
+import { openApiDocument } from '../management/openapi.js';
+import { interactionRoutes } from '../interactions/routes.js';
+import { staticAsset } from '../pages/static-asset.js';
+import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from '../oauth/introspection.js';
+import { revocationEndpoint } from '../oauth/revocation.js';
+import { userinfoEndpoint } from '../oauth/userinfo.js';
+import { accessTokenVerifier } from '../oauth/access-token-verifier.js';
+import { OAUTH_ROUTES } from '../oauth/paths.js';
+import { audiencesOf } from '../oauth/provider/resources.js';
+import { failureReporter } from '../http/failure.js';
+import type { DirectEndpoint } from '../http/direct-endpoint.js';
+import { createApp, type Route } from '../server/app.js';
+import { directRouter } from '../server/direct-router.js';
+import { livenessEndpoint, readinessEndpoint, type Probe } from '../server/health.js';
+import { routerPatterns, routeTable } from '../server/routes.js';
+import { tokenEndpoint } from '../token/endpoint.js';
+import { metricsEndpoint } from '../metrics/endpoint.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { RegistryServices } from './registry.js';
+
+export interface HttpParts {
+  base: RegistryServices;
+  redis: Redis | Cluster | undefined;
+  store: ProtocolStore;
+  records: ProtocolRecords;
+  provider: () => Provider;
+  keySet: () => KeySet;
+  keyVerifier: ApiKeyVerifier;
+  lookups: PolicyLookups;
+  metrics: Metrics;
+}
+
+export function buildHttp(parts: HttpParts) {
+  const { base, redis, records, lookups, metrics } = parts;
+  const { config, logger } = base;
+  const { db } = base.database;
+  let draining = false;
+  const verifyAccessToken = accessTokenVerifier(
+    config.issuer,
+    parts.keySet,
+    records,
+    async (clientId) => (await base.registry.find(clientId)) !== undefined,
+    (userId, organizationId, issuedAt) => lookups.roleOf(userId, organizationId, issuedAt),
+  );
+  const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
+  const reportFailure = failureReporter(logger, metrics);
+
+  const operations = managementOperations({ db, keys: base.keys, clients: base.clients, members: base.members });
+  const management = managementRouter(
+    operations,
+    managementAuthenticator({ db, keys: parts.keyVerifier, accessTokens: verifyAccessToken, limiter, registry: base.registry, audience: config.managementAudience }),
+    openApiDocument(operations, config.issuer),
+  );
+  const interactions = interactionRoutes({
+    config,
+    db,
+    provider: parts.provider,
+    registry: base.registry,
+    records,
+    members: base.members,
+    limiter,
+    csrfKey: base.keyring.csrfKey,
+    pepper: base.keyring.pepper,
+    logger,
+  });
+  const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
+  if (redis) probes.redis = () => redis.ping();
+  const userinfo = userinfoEndpoint(db, verifyAccessToken);
+  const appRoutes: Route[] = [
+    { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
+    { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
+    { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
+    // With METRICS_PORT set, /metrics is served on that port only (see main.ts).
+    ...(config.metricsPort ? [] : [{ method: 'GET' as const, path: '/metrics', handler: metricsEndpoint(metrics) }]),
+    { method: 'GET', path: OAUTH_ROUTES.userinfo, handler: userinfo },
+    { method: 'POST', path: OAUTH_ROUTES.userinfo, handler: userinfo },
+  ];
+  const app = createApp({ reportFailure, provider: parts.provider, trustProxy: config.trustProxy, routers: [interactions, management], routes: appRoutes });
+
+  const directEndpoints: Record<string, DirectEndpoint> = {
+    [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
+      // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
+      // cheaper one to fail, and keys are the commonest token introspected.
+      apiKeyIntrospector(parts.keyVerifier, (organizationId) => lookups.planOf(organizationId), SCOPE_VOCABULARY),
+      jwtAccessTokenIntrospector(verifyAccessToken),
+      // Last: its shape (any base64url string) also covers the others'.
+      refreshTokenIntrospector(parts.provider, records, lookups),
+    ]),
+    [OAUTH_ROUTES.revocation]: revocationEndpoint({ registry: base.registry, provider: parts.provider, verifyAccessToken, records }),
+  };
+
+  const token = tokenEndpoint(config.clientCredentialsFastPath, {
+    issuer: config.issuer,
+    audiences: audiencesOf(config),
+    scopes: KNOWN_SCOPES,
+    planOf: (organizationId) => lookups.planOf(organizationId),
+    accessTokenTtl: config.accessTokenTtl,
+    accessTokenAlg: config.accessTokenAlg,
+    registry: base.registry,
+    keySet: parts.keySet,
+    assertStoreAvailable: () => parts.store.assertAvailable(),
+    onIssued: () => metrics.tokenIssued('client_credentials'),
+    reportFailure,
+  });
+
+  return {
+    app,
+    direct: directRouter(directEndpoints, reportFailure),
+    tokenEndpoint: token,
+    routes: routeTable({
+      direct: Object.keys(directEndpoints),
+      app: [...new Set(appRoutes.map((route) => route.path)), ...routerPatterns(interactions), ...routerPatterns(management)],
+    }),
+    startDraining: () => {
+      draining = true;
+    },
+  };
+}
