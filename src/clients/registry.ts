@@ -112,7 +112,7 @@ export function toClientMetadata(record: ClientRecord): AdapterPayload {
     client_name: record.name,
     // oidc-provider needs a value here for secret-based auth methods; it only ever reaches
     // compareClientSecret (overridden to hash the presented secret) because every algorithm
-    // that would use it as an HMAC key is disabled (see oauth/client-secret-check.ts).
+    // that would use it as an HMAC key is disabled (see oauth/provider/client-secret-patch.ts).
     ...(record.secret_hash ? { client_secret: record.secret_hash } : {}),
     token_endpoint_auth_method: record.token_endpoint_auth_method,
     grant_types: grantTypes,

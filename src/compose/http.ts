@@ -68,8 +68,10 @@ export function buildHttp(parts: HttpParts) {
     managementAuthenticator({ db, keys: parts.keyVerifier, accessTokens: verifyAccessToken, limiter, registry: base.registry, audience: config.managementAudience }),
     openApiDocument(operations, config.issuer),
   );
+  const audiences = audiencesOf(config);
   const interactions = interactionRoutes({
     config,
+    audiences,
     db,
     provider: parts.provider,
     registry: base.registry,
@@ -108,7 +110,7 @@ export function buildHttp(parts: HttpParts) {
 
   const token = tokenEndpoint(config.clientCredentialsFastPath, {
     issuer: config.issuer,
-    audiences: audiencesOf(config),
+    audiences,
     scopes: KNOWN_SCOPES,
     planOf: (organizationId) => lookups.planOf(organizationId),
     accessTokenTtl: config.accessTokenTtl,

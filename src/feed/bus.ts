@@ -48,7 +48,10 @@ export async function redisInvalidationBus(
   };
   subscriber.options.autoResubscribe = false;
   subscriber.on('error', () => {});
-  subscriber.on('message', (_channel: string, message: string) => onInvalidate(message));
+  let closed = false;
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (!closed) onInvalidate(message);
+  });
   subscriber.on('close', deaf).on('reconnecting', deaf).on('end', deaf);
   await subscriber.connect();
   await subscriber.subscribe(channel);
@@ -95,6 +98,9 @@ export async function redisInvalidationBus(
       }
     },
     async close() {
+      // Nothing is heard once close() has resolved, even what is still in the socket's buffer.
+      closed = true;
+      listening = false;
       clearInterval(heartbeat);
       subscriber.disconnect();
     },
@@ -102,11 +108,14 @@ export async function redisInvalidationBus(
 }
 
 export function localInvalidationBus(onInvalidate: (message: string) => void): InvalidationBus {
+  let open = true;
   return {
-    listening: () => true,
+    listening: () => open,
     async publish(message) {
       onInvalidate(message);
     },
-    async close() {},
+    async close() {
+      open = false;
+    },
   };
 }
