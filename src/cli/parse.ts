@@ -97,6 +97,57 @@ function seconds(value: string | undefined, flag: string): number {
   return Number(value);
 }
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+/** Each command: how many positional arguments it takes after its name, and its fields. */
+const COMMANDS: Record<string, { positionals: number; parse(v: Values, rest: string[]): Command }> = {
+  migrate: { positionals: 0, parse: () => ({ name: 'migrate' }) },
+  'org create': { positionals: 0, parse: (v) => ({ name: 'org.create', orgName: required(v.name, 'name'), plan: v.plan ?? 'pro' }) },
+  'org set-plan': { positionals: 0, parse: (v) => ({ name: 'org.set-plan', org: required(v.org, 'org'), plan: required(v.plan, 'plan') }) },
+  'client create': {
+    positionals: 0,
+    parse: (v) => ({
+      name: 'client.create',
+      org: required(v.org, 'org'),
+      clientName: required(v.name, 'name'),
+      grants: v.grant ?? [],
+      redirectUris: v['redirect-uri'] ?? [],
+      scope: v.scope,
+      isPublic: v.public ?? false,
+      introspect: v.introspect ?? false,
+      authMethod: v['auth-method'],
+      jwks: v['jwks-file'] === undefined ? undefined : readJwks(v['jwks-file']),
+    }),
+  },
+  'client rotate-secret': { positionals: 1, parse: (v, rest) => ({ name: 'client.rotate-secret', clientId: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }) },
+  'user create': {
+    positionals: 0,
+    parse: (v) => {
+      if (v.role !== undefined && v.org === undefined) throw new UsageError('--role needs --org');
+      return { name: 'user.create', email: required(v.email, 'email'), password: required(v.password, 'password'), org: v.org, role: v.role ?? 'member' };
+    },
+  },
+  'member add': { positionals: 0, parse: (v) => ({ name: 'member.add', org: required(v.org, 'org'), email: required(v.email, 'email'), role: v.role ?? 'member' }) },
+  'key create': {
+    positionals: 0,
+    parse: (v) => ({
+      name: 'key.create',
+      org: required(v.org, 'org'),
+      keyName: required(v.name, 'name'),
+      scope: v.scope,
+      type: v.type,
+      mode: v.mode,
+      ips: v.ip ?? [],
+      expiresInSeconds: duration(v['expires-in'], 'expires-in'),
+    }),
+  },
+  'key list': { positionals: 0, parse: (v) => ({ name: 'key.list', org: required(v.org, 'org') }) },
+  'key rotate': { positionals: 1, parse: (v, rest) => ({ name: 'key.rotate', id: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }) },
+  'key revoke': { positionals: 1, parse: (_v, rest) => ({ name: 'key.revoke', id: rest[0]! }) },
+  'signing-key rotate': { positionals: 0, parse: () => ({ name: 'signing-key.rotate' }) },
+  'signing-key list': { positionals: 0, parse: () => ({ name: 'signing-key.list' }) },
+};
+
 export function parseInvocation(argv: string[]): Invocation {
   let parsed;
   try {
@@ -104,84 +155,16 @@ export function parseInvocation(argv: string[]): Invocation {
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]!);
   }
-  const { values: v, positionals } = parsed;
-  const json = v.json ?? false;
-  if (v.help || positionals.length === 0) return { command: 'help', json };
+  const { values, positionals } = parsed;
+  const json = values.json ?? false;
+  if (values.help || positionals.length === 0) return { command: 'help', json };
   const [group, action, ...rest] = positionals;
   const key = action ? `${group} ${action}` : group!;
-  const expectArgs = (n: number) => {
-    if (rest.length !== n) throw new UsageError(`${key} takes ${n === 0 ? 'no' : n} positional argument${n === 1 ? '' : 's'}`);
-  };
-  switch (key) {
-    case 'migrate':
-      return { command: { name: 'migrate' }, json };
-    case 'org create':
-      expectArgs(0);
-      return { command: { name: 'org.create', orgName: required(v.name, 'name'), plan: v.plan ?? 'pro' }, json };
-    case 'org set-plan':
-      expectArgs(0);
-      return { command: { name: 'org.set-plan', org: required(v.org, 'org'), plan: required(v.plan, 'plan') }, json };
-    case 'client create':
-      expectArgs(0);
-      return {
-        command: {
-          name: 'client.create',
-          org: required(v.org, 'org'),
-          clientName: required(v.name, 'name'),
-          grants: v.grant ?? [],
-          redirectUris: v['redirect-uri'] ?? [],
-          scope: v.scope,
-          isPublic: v.public ?? false,
-          introspect: v.introspect ?? false,
-          authMethod: v['auth-method'],
-          jwks: v['jwks-file'] === undefined ? undefined : readJwks(v['jwks-file']),
-        },
-        json,
-      };
-    case 'client rotate-secret':
-      expectArgs(1);
-      return { command: { name: 'client.rotate-secret', clientId: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }, json };
-    case 'user create':
-      expectArgs(0);
-      if (v.role !== undefined && v.org === undefined) throw new UsageError('--role needs --org');
-      return {
-        command: { name: 'user.create', email: required(v.email, 'email'), password: required(v.password, 'password'), org: v.org, role: v.role ?? 'member' },
-        json,
-      };
-    case 'member add':
-      expectArgs(0);
-      return { command: { name: 'member.add', org: required(v.org, 'org'), email: required(v.email, 'email'), role: v.role ?? 'member' }, json };
-    case 'key create':
-      expectArgs(0);
-      return {
-        command: {
-          name: 'key.create',
-          org: required(v.org, 'org'),
-          keyName: required(v.name, 'name'),
-          scope: v.scope,
-          type: v.type,
-          mode: v.mode,
-          ips: v.ip ?? [],
-          expiresInSeconds: duration(v['expires-in'], 'expires-in'),
-        },
-        json,
-      };
-    case 'key list':
-      expectArgs(0);
-      return { command: { name: 'key.list', org: required(v.org, 'org') }, json };
-    case 'key rotate':
-      expectArgs(1);
-      return { command: { name: 'key.rotate', id: rest[0]!, graceSeconds: seconds(v.grace, 'grace') }, json };
-    case 'key revoke':
-      expectArgs(1);
-      return { command: { name: 'key.revoke', id: rest[0]! }, json };
-    case 'signing-key rotate':
-      expectArgs(0);
-      return { command: { name: 'signing-key.rotate' }, json };
-    case 'signing-key list':
-      expectArgs(0);
-      return { command: { name: 'signing-key.list' }, json };
-    default:
-      throw new UsageError(`unknown command "${key}"; see keyward --help`);
+  const command = Object.hasOwn(COMMANDS, key) ? COMMANDS[key]! : undefined;
+  if (!command) throw new UsageError(`unknown command "${key}"; see keyward --help`);
+  if (rest.length !== command.positionals) {
+    const n = command.positionals;
+    throw new UsageError(`${key} takes ${n === 0 ? 'no' : n} positional argument${n === 1 ? '' : 's'}`);
   }
+  return { command: command.parse(values, rest), json };
 }

@@ -9,7 +9,7 @@ import type { ProtocolRecords } from '../grants/records.js';
 import type { ApiKeyVerifier } from '../api-keys/verifier.js';
 import { apiKeyIntrospector } from '../api-keys/introspector.js';
 import type { PolicyLookups } from '../policy/lookups.js';
-import { memoryRateLimiter, redisRateLimiter } from '../rate-limit/limiter.js';
+import { memoryRateLimiter, redisRateLimiter, type RateLimiter } from '../rate-limit/limiter.js';
 import type { KeySet } from '../signing-keys/key-set.js';
 import { KNOWN_SCOPES, SCOPE_VOCABULARY } from '../scopes/catalog.js';
 import { managementOperations } from '../management/operations.js';
@@ -21,7 +21,7 @@ import { staticAsset } from '../pages/static-asset.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from '../oauth/introspection.js';
 import { revocationEndpoint } from '../oauth/revocation.js';
 import { userinfoEndpoint } from '../oauth/userinfo.js';
-import { accessTokenVerifier } from '../oauth/access-token-verifier.js';
+import { accessTokenVerifier, type AccessTokenVerifier } from '../oauth/access-token-verifier.js';
 import { OAUTH_ROUTES } from '../oauth/paths.js';
 import { audiencesOf } from '../oauth/provider/resources.js';
 import { failureReporter } from '../http/failure.js';
@@ -47,6 +47,50 @@ export interface HttpParts {
   metrics: Metrics;
 }
 
+/** The management API (/v1) and the sign-in pages, the Koa app's routers. */
+function pageAndApiRouters(parts: HttpParts, verifyAccessToken: AccessTokenVerifier, limiter: RateLimiter) {
+  const { base, records } = parts;
+  const { config, logger } = base;
+  const { db } = base.database;
+  const audiences = audiencesOf(config);
+  const operations = managementOperations({ db, keys: base.keys, clients: base.clients, members: base.members });
+  const management = managementRouter(
+    operations,
+    managementAuthenticator({ db, keys: parts.keyVerifier, accessTokens: verifyAccessToken, limiter, registry: base.registry, audience: config.managementAudience }),
+    openApiDocument(operations, config.issuer),
+  );
+  const interactions = interactionRoutes({
+    config,
+    audiences,
+    db,
+    provider: parts.provider,
+    registry: base.registry,
+    records,
+    members: base.members,
+    limiter,
+    csrfKey: base.keyring.csrfKey,
+    pepper: base.keyring.pepper,
+    logger,
+  });
+  return { management, interactions };
+}
+
+/** Introspection and revocation, answered directly on node:http. */
+function introspectionAndRevocation(parts: HttpParts, verifyAccessToken: AccessTokenVerifier): Record<string, DirectEndpoint> {
+  const { base, records, lookups } = parts;
+  return {
+    [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
+      // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
+      // cheaper one to fail, and keys are the commonest token introspected.
+      apiKeyIntrospector(parts.keyVerifier, (organizationId) => lookups.planOf(organizationId), SCOPE_VOCABULARY),
+      jwtAccessTokenIntrospector(verifyAccessToken),
+      // Last: its shape (any base64url string) also covers the others'.
+      refreshTokenIntrospector(parts.provider, records, lookups),
+    ]),
+    [OAUTH_ROUTES.revocation]: revocationEndpoint({ registry: base.registry, provider: parts.provider, verifyAccessToken, records }),
+  };
+}
+
 export function buildHttp(parts: HttpParts) {
   const { base, redis, records, lookups, metrics } = parts;
   const { config, logger } = base;
@@ -62,26 +106,7 @@ export function buildHttp(parts: HttpParts) {
   const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
   const reportFailure = failureReporter(logger, metrics);
 
-  const operations = managementOperations({ db, keys: base.keys, clients: base.clients, members: base.members });
-  const management = managementRouter(
-    operations,
-    managementAuthenticator({ db, keys: parts.keyVerifier, accessTokens: verifyAccessToken, limiter, registry: base.registry, audience: config.managementAudience }),
-    openApiDocument(operations, config.issuer),
-  );
-  const audiences = audiencesOf(config);
-  const interactions = interactionRoutes({
-    config,
-    audiences,
-    db,
-    provider: parts.provider,
-    registry: base.registry,
-    records,
-    members: base.members,
-    limiter,
-    csrfKey: base.keyring.csrfKey,
-    pepper: base.keyring.pepper,
-    logger,
-  });
+  const { management, interactions } = pageAndApiRouters(parts, verifyAccessToken, limiter);
   const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
   if (redis) probes.redis = () => redis.ping();
   const userinfo = userinfoEndpoint(db, verifyAccessToken);
@@ -96,21 +121,11 @@ export function buildHttp(parts: HttpParts) {
   ];
   const app = createApp({ reportFailure, provider: parts.provider, trustProxy: config.trustProxy, routers: [interactions, management], routes: appRoutes });
 
-  const directEndpoints: Record<string, DirectEndpoint> = {
-    [OAUTH_ROUTES.introspection]: introspectionEndpoint(base.registry, [
-      // The shapes are disjoint (a JWT has dots, a key has none); the key's test is the
-      // cheaper one to fail, and keys are the commonest token introspected.
-      apiKeyIntrospector(parts.keyVerifier, (organizationId) => lookups.planOf(organizationId), SCOPE_VOCABULARY),
-      jwtAccessTokenIntrospector(verifyAccessToken),
-      // Last: its shape (any base64url string) also covers the others'.
-      refreshTokenIntrospector(parts.provider, records, lookups),
-    ]),
-    [OAUTH_ROUTES.revocation]: revocationEndpoint({ registry: base.registry, provider: parts.provider, verifyAccessToken, records }),
-  };
+  const directEndpoints = introspectionAndRevocation(parts, verifyAccessToken);
 
   const token = tokenEndpoint(config.clientCredentialsFastPath, {
     issuer: config.issuer,
-    audiences,
+    audiences: audiencesOf(config),
     scopes: KNOWN_SCOPES,
     planOf: (organizationId) => lookups.planOf(organizationId),
     accessTokenTtl: config.accessTokenTtl,

@@ -1,6 +1,7 @@
 // oidc-provider on the signing keys in Postgres, rebuilt whenever they change (a rotation on
 // any replica, or by the CLI).
-import type { Config, SigningAlg } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { signingAlgs } from '../signing-keys/generate.js';
 import type { ProtocolStore } from '../adapters/protocol-store.js';
 import { grantOrganizationPerRequest, type ProtocolRecords } from '../grants/records.js';
 import { findAccount } from '../grants/accounts.js';
@@ -16,10 +17,6 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { RegistryServices } from './registry.js';
 import type { Closer } from './closers.js';
 
-function signingAlgs(config: Config): SigningAlg[] {
-  // ID tokens are RS256 as OIDC requires; access tokens use ACCESS_TOKEN_ALG.
-  return [...new Set<SigningAlg>([config.accessTokenAlg, 'RS256'])];
-}
 
 /** Signing keys from Postgres and the oidc-provider built on them, rebuilt when they change. */
 export async function startProvider(
@@ -31,7 +28,7 @@ export async function startProvider(
   closers: Closer[],
 ) {
   const { db } = base.database;
-  await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config));
+  await ensureSigningKeys(db, base.keyring.sealingKey, signingAlgs(config.accessTokenAlg));
   // Tokens signed by a retired key stay verifiable until they expire.
   const publishRetiredFor = config.accessTokenTtl + 60;
   const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
@@ -63,7 +60,7 @@ export async function startProvider(
     ...(config.signingKeyRotationDays > 0
       ? {
           rotateIfDue: () =>
-            rotateSigningKeysIfDue(db, base.keyring.sealingKey, signingAlgs(config), config.signingKeyPropagation, config.signingKeyRotationDays),
+            rotateSigningKeysIfDue(db, base.keyring.sealingKey, signingAlgs(config.accessTokenAlg), config.signingKeyPropagation, config.signingKeyRotationDays),
         }
       : {}),
     onChange: (next) => {

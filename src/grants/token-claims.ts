@@ -8,6 +8,11 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { GrantOrganization, ProtocolRecords } from './records.js';
 import type { ProtocolStore } from '../adapters/protocol-store.js';
 
+/** Keyward's claim in every access token: the organization it acts for. */
+export function organizationClaim(organizationId: string): { organizationId: string } {
+  return { organizationId };
+}
+
 export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords, grantOrganization: GrantOrganization, store: ProtocolStore) {
   return async (ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => {
     const { clientId, jti } = token;
@@ -25,6 +30,6 @@ export function extraTokenClaims(registry: ClientRegistry, records: ProtocolReco
     }
     if (!organizationId) throw new errors.InvalidGrant('the grant is not bound to an organization');
     if (grantId) await records.recordIssuedAccessToken(jti, { clientId, organizationId, grantId }, token.expiration);
-    return { organizationId };
+    return organizationClaim(organizationId);
   };
 }

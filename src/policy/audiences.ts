@@ -47,6 +47,11 @@ export function defaultResources(audiences: Audiences, scopes: readonly string[]
   return [management ? audiences.management : audiences.product[0]];
 }
 
+/** The one audience of a token whose request names none (a token is for one audience). */
+export function tokenResource(audiences: Audiences, scopes: readonly string[]): string {
+  return defaultResources(audiences, scopes)[0]!;
+}
+
 /**
  * One of several granted resources, for a token request that names none: the management
  * audience when the request asks for management scopes only, the product's otherwise.

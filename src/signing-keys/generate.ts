@@ -1,6 +1,11 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SigningAlg } from '../config/config.js';
 
+/** The algorithms Keyward keeps a key for: ID tokens are RS256 as OIDC requires; access tokens use ACCESS_TOKEN_ALG. */
+export function signingAlgs(accessTokenAlg: SigningAlg): SigningAlg[] {
+  return [...new Set<SigningAlg>([accessTokenAlg, 'RS256'])];
+}
+
 export interface GeneratedKey {
   kid: string;
   alg: SigningAlg;

@@ -15,7 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { SignJWT } from 'jose';
+import { signerCache } from './signer.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ClientRecord } from '../clients/repository.js';
 import { hasMediaType, readBoundedBytes } from '../http/bounded-body.js';
@@ -26,7 +27,8 @@ import { parseBasicCredentials } from '../oauth/client-authentication.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import { replayBody } from './body-replay.js';
 import type { TokenEndpoint } from './endpoint.js';
-import { audienceKind, defaultResources, type Audiences } from '../policy/audiences.js';
+import { audienceKind, tokenResource, type Audiences } from '../policy/audiences.js';
+import { organizationClaim } from '../grants/token-claims.js';
 import { clientCredentialsRefusal } from '../policy/token-scopes.js';
 
 // oidc-provider's own limit for token request bodies.
@@ -42,6 +44,28 @@ const hasControlCharacter = (value: string) => {
   }
   return false;
 };
+
+/** Client-secret-basic credentials as oidc-provider accepts them, or undefined. */
+function basicCredentials(req: IncomingMessage) {
+  const header = req.headers.authorization;
+  const credentials = header && header.length <= 1024 && CANONICAL_BASIC.test(header) ? parseBasicCredentials(header) : undefined;
+  if (!credentials || credentials.id.length === 0 || hasControlCharacter(credentials.id) || hasControlCharacter(credentials.secret)) return undefined;
+  return credentials;
+}
+
+/** Requests this path never reads: other credentials, bodies, charsets, browsers (CORS). */
+function outsideFastPath(req: IncomingMessage): boolean {
+  return (
+    req.method !== 'POST' ||
+    req.headers.origin !== undefined ||
+    !req.headers.authorization?.startsWith('Basic ') ||
+    req.headers.dpop !== undefined ||
+    Object.keys(req.headers).some((name) => name.startsWith('oauth-client-attestation')) ||
+    !hasMediaType(req, 'application/x-www-form-urlencoded') ||
+    !/^[^;]*(;\s*charset=("?)utf-8\2\s*)?$/i.test(req.headers['content-type'] ?? '') ||
+    Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES
+  );
+}
 
 export interface FastPathDeps {
   issuer: string;
@@ -60,30 +84,9 @@ export interface FastPathDeps {
   reportFailure: FailureReporter;
 }
 
-type Signer = { kid: string; key: Awaited<ReturnType<typeof importJWK>> };
-
 export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
   const tokenScopes = new Set(deps.scopes);
-  const signers = new WeakMap<KeySet, Promise<Signer | undefined>>();
-
-  /**
-   * The key oidc-provider signs with for this algorithm: the first signing one
-   * (signing-keys.ts). A key that cannot be imported leaves the signing to oidc-provider.
-   */
-  const signerFor = (keySet: KeySet) => {
-    let signer = signers.get(keySet);
-    if (!signer) {
-      const jwk = keySet.providerJwks.keys.find((k) => k.alg === deps.accessTokenAlg && !k.key_ops);
-      signer = jwk
-        ? importJWK(jwk as JWK, deps.accessTokenAlg).then(
-            (key) => ({ kid: String(jwk.kid), key }),
-            () => undefined,
-          )
-        : Promise.resolve(undefined);
-      signers.set(keySet, signer);
-    }
-    return signer;
-  };
+  const signerFor = signerCache(deps.accessTokenAlg);
 
   /** The token, or undefined when oidc-provider must answer. */
   async function issue(req: IncomingMessage, params: ParsedUrlQuery): Promise<object | undefined> {
@@ -93,14 +96,13 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     }
     const param = (name: string) => params[name] as string | undefined;
     if (param('grant_type') !== 'client_credentials') return undefined;
-    const header = req.headers.authorization;
-    const credentials = header && header.length <= 1024 && CANONICAL_BASIC.test(header) ? parseBasicCredentials(header) : undefined;
-    if (!credentials || credentials.id.length === 0 || hasControlCharacter(credentials.id) || hasControlCharacter(credentials.secret)) return undefined;
+    const credentials = basicCredentials(req);
+    if (!credentials) return undefined;
 
     const scopeParam = param('scope');
     const scopes = scopeParam === undefined ? [] : scopeParam.split(' ');
     if (scopes.some((scope) => !SCOPE_TOKEN.test(scope) || !tokenScopes.has(scope))) return undefined;
-    const resource = param('resource') ?? defaultResources(deps.audiences, scopes)[0]!;
+    const resource = param('resource') ?? tokenResource(deps.audiences, scopes);
     if (!audienceKind(deps.audiences, resource)) return undefined;
 
     const client: ClientRecord | undefined = await deps.registry.find(credentials.id);
@@ -124,12 +126,12 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     if (!signer) return undefined;
 
     // The claims and their order as oidc-provider's JWT access-token format writes them,
-    // with Keyward's organizationId first (token-claims.ts).
+    // with Keyward's own claim first, from the function the provider's hook also calls.
     const scope = [...new Set(scopes)].join(' ') || undefined;
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + deps.accessTokenTtl;
     const accessToken = await new SignJWT({
-      organizationId: client.organization_id,
+      ...organizationClaim(client.organization_id),
       jti: randomBytes(32).toString('base64url'),
       sub: client.client_id,
       iat,
@@ -144,17 +146,6 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     deps.onIssued();
     return { access_token: accessToken, expires_in: deps.accessTokenTtl, ...(scope ? { scope } : {}), token_type: 'Bearer' };
   }
-
-  /** Requests this path never reads: other credentials, bodies, charsets, browsers (CORS). */
-  const outsideFastPath = (req: IncomingMessage) =>
-    req.method !== 'POST' ||
-    req.headers.origin !== undefined ||
-    !req.headers.authorization?.startsWith('Basic ') ||
-    req.headers.dpop !== undefined ||
-    Object.keys(req.headers).some((name) => name.startsWith('oauth-client-attestation')) ||
-    !hasMediaType(req, 'application/x-www-form-urlencoded') ||
-    !/^[^;]*(;\s*charset=("?)utf-8\2\s*)?$/i.test(req.headers['content-type'] ?? '') ||
-    Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
 
   return async (req, res, provider) => {
     if (outsideFastPath(req)) return provider();

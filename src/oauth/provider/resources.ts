@@ -6,7 +6,7 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config/config.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
-import { audienceKind, defaultResources, fitsAudience, pickResource, type Audiences } from '../../policy/audiences.js';
+import { audienceKind, defaultResources, fitsAudience, pickResource, tokenResource, type Audiences } from '../../policy/audiences.js';
 import type { PolicyLookups } from '../../policy/lookups.js';
 import { clientCredentialsScopes, userTokenScopes } from '../../policy/token-scopes.js';
 import type { GrantOrganization } from '../../grants/records.js';
@@ -67,9 +67,8 @@ export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
     defaultResource(ctx: KoaContextWithOIDC, _client: Client, oneOf?: readonly string[]): string | readonly string[] {
       const scopes = requestedScopes(ctx);
       if (oneOf) return pickResource(audiences, oneOf, scopes) ?? oneOf;
-      const resources = defaultResources(audiences, scopes);
       // An authorization may cover both audiences; a token is for one (its scopes decide).
-      return ctx.oidc.route === 'token' ? resources[0]! : resources;
+      return ctx.oidc.route === 'token' ? tokenResource(audiences, scopes) : defaultResources(audiences, scopes);
     },
 
     async getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client) {
