@@ -49,7 +49,7 @@ export class ApiKeyVerifier {
     private readonly labels: KeyLabels,
     private readonly onUse: (keyId: string) => void,
     private readonly onResult: (result: 'valid' | RefusalReason) => void = () => {},
-    /** Whether revocations made on other replicas reach this cache (invalidation.ts). */
+    /** Whether revocations made on other replicas reach this cache (feed/bus.ts). */
     private readonly hearsRevocations: () => boolean = () => true,
   ) {}
 

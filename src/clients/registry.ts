@@ -19,7 +19,7 @@ const CACHE_MAX = 10_000;
 const UNKNOWN_CLIENT_HASH = 'A'.repeat(43);
 const CHANGED = 'client:';
 
-/** The feed message for a client changed or deleted (api-keys/invalidation.ts). */
+/** The feed message for a client changed or deleted (feed/bus.ts). */
 export const clientChanged = (clientId: string) => `${CHANGED}${clientId}`;
 
 export class ClientRegistry {

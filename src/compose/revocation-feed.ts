@@ -13,7 +13,7 @@ import { subscriberFor } from './redis.js';
 
 /**
  * API-key verification with its cache, and the revocation feed that keeps it and the policy's
- * lookups current on every replica (api-keys/invalidation.ts).
+ * lookups current on every replica (feed/bus.ts).
  */
 export async function buildRevocationFeed(config: Config, base: RegistryServices, redis: Redis | Cluster | undefined, metrics: Metrics, closers: Closer[]) {
   const { db } = base.database;

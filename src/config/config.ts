@@ -120,7 +120,7 @@ export interface Config {
   redisCluster: boolean;
   redisKeyPrefix: string;
   dataDir: string;
-  /** Unset in development: deps.ts then generates one and keeps it in dataDir. */
+  /** Unset in development: crypto/secret-file.ts then generates one and keeps it in dataDir. */
   secret: string | undefined;
   /** The product's resource indicators; the first one is the default audience. */
   resources: [string, ...string[]];
@@ -131,7 +131,7 @@ export interface Config {
   refreshTokenTtl: number;
   refreshTokenReuseInterval: number;
   trustProxy: number;
-  /** Plain client-credentials requests answered without oidc-provider's pipeline (oauth/client-credentials-fast-path.ts). */
+  /** Ordinary client-credentials requests answered without oidc-provider's pipeline (token/fast-path.ts). */
   clientCredentialsFastPath: boolean;
   /** Seconds a rotated-in signing key is published before it signs. */
   signingKeyPropagation: number;

@@ -1,6 +1,6 @@
 // extraTokenClaims: stamps organizationId into every access token (README, "Endpoints"). A token
 // issued under a grant is also filed, so introspection can tell whether its grant still lives
-// (see protocol-records.ts). Client-credentials tokens have no grant: they are not filed (a
+// (see grants/records.ts). Client-credentials tokens have no grant: they are not filed (a
 // Redis write per token measured a quarter of the token endpoint's throughput), and revoking
 // one records a denial instead.
 import { errors, type KoaContextWithOIDC, type AccessToken, type ClientCredentials } from 'oidc-provider';

@@ -1,5 +1,5 @@
 // Mounts the management operations under /v1: authenticate, check the scope, validate the
-// body, run, answer JSON. Errors take the product's one shape (toHttp, in http/app.ts).
+// body, run, answer JSON. Errors take the product's one shape (toHttp, in server/app.ts).
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ function koaPath(path: string): string {
 export function managementRouter(operations: Operation[], authenticate: Authenticate, openapi: object): Router {
   const router = new Router();
 
-  // Errors are mapped by the app's one handler (http/app.ts), which also counts store outages.
+  // Errors are mapped by the app's one handler (server/app.ts), which also counts store outages.
   router.use(async (ctx, next) => {
     try {
       await next();

@@ -85,7 +85,7 @@ export function refreshTokenIntrospector(provider: () => Provider, records: Prot
         records.organizationOfGrant(refreshToken.grantId),
       ]);
       if (!grant || grant.isExpired || !organizationId) return undefined;
-      // A removed member's refresh token can no longer be used (oauth/accounts.ts).
+      // A removed member's refresh token can no longer be used (grants/accounts.ts).
       if (refreshToken.accountId && !(await lookups.roleOf(refreshToken.accountId, organizationId, refreshToken.iiat ?? refreshToken.iat))) return undefined;
       return {
         active: true,

@@ -2,7 +2,7 @@
 // no referrer to other sites, no caching. The referrer policy is same-origin, not no-referrer:
 // under no-referrer browsers send `Origin: null` with the page's own form posts, and the forms'
 // origin check would refuse them. These URLs carry only the interaction id; the redirects that
-// carry a code to the app are sent with no-referrer (http/app.ts).
+// carry a code to the app are sent with no-referrer (server/app.ts).
 import type { Context } from 'koa';
 
 /**

@@ -1,7 +1,7 @@
 // The lookups the policy needs, kept live: an organization's plan and a user's role in an
 // organization. Both are read on every token issuance and every user-token request, so each
 // replica caches them briefly; a change made anywhere is announced on the revocation feed
-// (api-keys/invalidation.ts) and drops the entry on every replica within a second. While the
+// (feed/bus.ts) and drops the entry on every replica within a second. While the
 // feed cannot hear, the cache is bypassed: a role is never trusted from a cache that may have
 // missed its removal.
 import { StorageUnavailableError } from '../lib/errors.js';

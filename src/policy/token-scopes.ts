@@ -1,5 +1,5 @@
 // What an access token may carry, decided when it is issued, on both token paths (oidc-provider's
-// getResourceServerInfo in oauth/provider.ts and the client-credentials fast path):
+// getResourceServerInfo in oauth/provider/resources.ts and the client-credentials fast path):
 //  - client credentials: requested ∩ the client's registered scopes ∩ the organization's plan
 //    now, so a plan change applies to the next token; a scope beyond them is refused.
 //  - a user's grant (code exchange, every refresh): the grant ∩ the client's registered scopes

@@ -1,8 +1,8 @@
 // The Koa app of Keyward's own routes: ops endpoints, userinfo, the interaction pages and the
 // management API. oidc-provider's routes (and both discovery documents, which it serves
 // itself) and the introspection and revocation endpoints are answered directly on node:http
-// (server.ts). Errors are answered by the failure reporter (http/failure.ts). Request ids,
-// logs, metrics and baseline headers are added around all of them (http/request-observer.ts).
+// (server/start.ts). Errors are answered by the failure reporter (http/failure.ts). Request ids,
+// logs, metrics and baseline headers are added around all of them (server/request-observer.ts).
 import Koa, { type Context, type Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type Router from '@koa/router';

@@ -1,4 +1,4 @@
-// The client-credentials fast path (src/oauth/client-credentials-fast-path.ts) answers plain
+// The client-credentials fast path (src/token/fast-path.ts) answers plain
 // valid requests itself and hands everything else to oidc-provider. Its tokens must be the
 // tokens oidc-provider would have issued: same header, same claims in the same order, same
 // answer and headers. A front server records which side answered each request.
@@ -140,7 +140,7 @@ describe('client-credentials fast path', () => {
     expect(posted).toMatchObject({ by: 'oidc-provider', status: 200 });
     const cors = await post('grant_type=client_credentials', { ...auth(), origin: 'https://app.example' });
     expect(cors.by).toBe('oidc-provider');
-    // A confidential client is never served to a browser (clientBasedCORS in provider.ts).
+    // A confidential client is never served to a browser (clientBasedCORS in oauth/provider/clients.ts).
     expect(cors.status).toBe(400);
     expect(cors.headers.get('access-control-allow-origin')).toBeNull();
     expect(cors.body.access_token).toBeUndefined();
