@@ -9,6 +9,7 @@ import { extraTokenClaims } from '../../grants/token-claims.js';
 import type { GrantOrganization, ProtocolRecords } from '../../grants/records.js';
 import type { KeySet } from '../../signing-keys/key-set.js';
 import { patchClientSecretComparison } from './client-secret-patch.js';
+import { PROTOCOL_SCOPES } from '../../policy/audiences.js';
 import { renderErrorPage } from '../../pages/error-page.js';
 import { logoutPages } from '../../pages/logout-pages.js';
 import { OAUTH_ROUTES, interactionPath } from '../paths.js';
@@ -51,7 +52,7 @@ function ownEndpoints(issuer: string) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, store, registry, records, keySet } = deps;
-  const known = new Set(['openid', 'offline_access', ...deps.scopes]);
+  const known = new Set([...PROTOCOL_SCOPES, ...deps.scopes]);
   // `secure` is left to oidc-provider, which sets it whenever the request is https (directly,
   // or through a proxy trusted with TRUST_PROXY). Forcing it would make every cookie fail on a
   // plain-http hop instead.

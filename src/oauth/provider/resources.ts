@@ -6,7 +6,7 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../../config/config.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
-import { audienceKind, defaultResources, fitsAudience, pickResource, tokenResource, type Audiences } from '../../policy/audiences.js';
+import { audienceKind, defaultResources, fitsAudience, pickResource, PROTOCOL_SCOPES, tokenResource, type Audiences } from '../../policy/audiences.js';
 import type { PolicyLookups } from '../../policy/lookups.js';
 import { clientCredentialsScopes, userTokenScopes } from '../../policy/token-scopes.js';
 import type { GrantOrganization } from '../../grants/records.js';
@@ -43,7 +43,7 @@ async function planOrRefuse(plan: MaybePromise<readonly string[] | undefined>): 
 
 export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
   const audiences = audiencesOf(deps.config);
-  const known = new Set(['openid', 'offline_access', ...deps.knownScopes]);
+  const known = new Set([...PROTOCOL_SCOPES, ...deps.knownScopes]);
 
   async function tokenScopes(ctx: KoaContextWithOIDC, resource: string, client: Client): Promise<string[]> {
     const clientScopes = String(client.scope ?? '').split(' ').filter(Boolean);
