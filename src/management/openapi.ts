@@ -23,6 +23,12 @@ export function openApiDocument(operations: Operation[], issuer: string): object
         { name: 'starting_after', in: 'query', required: false, schema: { type: 'string' } },
       );
     }
+    if (op.filters) {
+      const schema = z.toJSONSchema(op.filters) as { properties?: Record<string, object & { description?: string }> };
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: false, schema: property as never, ...(property.description ? { description: property.description } : {}) } as never);
+      }
+    }
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       summary: op.summary,
@@ -41,7 +47,7 @@ export function openApiDocument(operations: Operation[], issuer: string): object
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Keyward management API', version: '1', description: 'API keys, OAuth apps and members of one organization.' },
+    info: { title: 'Keyward management API', version: '1', description: 'API keys, OAuth apps, members and the audit log of one organization.' },
     servers: [{ url: issuer }],
     components: {
       securitySchemes: {

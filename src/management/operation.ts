@@ -8,6 +8,8 @@ export interface OperationInput {
   // The request schema has validated it; each handler reads the fields it declared.
   body: Record<string, unknown>;
   page: { limit: number; startingAfter?: string | undefined };
+  /** The query parameters `filters` declared, validated. */
+  filters: Record<string, unknown>;
 }
 
 export interface Operation {
@@ -18,6 +20,8 @@ export interface Operation {
   scope: string;
   status: 200 | 201;
   paginated?: boolean;
+  /** Query parameters beside the page's (`limit`, `starting_after`). */
+  filters?: z.ZodObject;
   request?: z.ZodType;
   requestExample?: unknown;
   response: z.ZodType;

@@ -10,6 +10,7 @@ import type { MemberService } from '../members/service.js';
 import { apiKeyOperations } from './api-key-operations.js';
 import { clientOperations } from './client-operations.js';
 import { memberOperations } from './member-operations.js';
+import { auditOperations } from './audit-operations.js';
 import type { Operation } from './operation.js';
 
 export type { Operation, OperationInput } from './operation.js';
@@ -22,5 +23,5 @@ export interface OperationDeps {
 }
 
 export function managementOperations(deps: OperationDeps): Operation[] {
-  return [...apiKeyOperations(deps.db, deps.keys), ...clientOperations(deps.clients), ...memberOperations(deps.members)];
+  return [...apiKeyOperations(deps.db, deps.keys), ...clientOperations(deps.clients), ...memberOperations(deps.members), ...auditOperations(deps.db)];
 }

@@ -48,11 +48,14 @@ export function managementRouter(operations: Operation[], authenticate: Authenti
       if (nul) throw new KeywardError('invalid_request', `${nul} must not contain a NUL character`, nul);
       const page = Page.safeParse(ctx.query);
       if (!page.success) throw schemaError(page.error);
+      const filters = operation.filters ? operation.filters.strip().safeParse(ctx.query) : undefined;
+      if (filters && !filters.success) throw schemaError(filters.error);
       const result = await operation.handle({
         actor,
         params: ctx.params,
         body: body as Record<string, unknown>,
         page: { limit: page.data.limit, startingAfter: page.data.starting_after },
+        filters: filters?.data ?? {},
       });
       ctx.status = operation.status;
       ctx.body = result;

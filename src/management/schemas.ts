@@ -98,3 +98,23 @@ export function listOf<T extends z.ZodType>(item: T) {
 }
 
 export const ErrorObject = z.object({ error: z.string(), error_description: z.string(), param: z.string().optional(), scope: z.string().optional() });
+
+export const AuditEventObject = z.object({
+  id: z.string(),
+  object: z.literal('audit_event'),
+  action: z.string(),
+  actor: z.string(),
+  target: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  organization_id: z.string(),
+  created: timestamp,
+});
+
+export const AuditFilters = z.object({
+  action: z
+    .string()
+    .regex(/^[a-z_]+(\.[a-z_]*)?$/, 'must be an action such as api_key.created, or a family such as api_key.')
+    .max(64)
+    .optional()
+    .describe('One action (api_key.created) or, ending in a dot, a family of actions (api_key.).'),
+});
