@@ -17,6 +17,7 @@ import { managementAuthenticator } from '../management/authenticate.js';
 import { managementRouter } from '../management/router.js';
 import { openApiDocument } from '../management/openapi.js';
 import { interactionRoutes } from '../interactions/routes.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { staticAsset } from '../pages/static-asset.js';
 import { introspectionEndpoint, jwtAccessTokenIntrospector, refreshTokenIntrospector } from '../oauth/introspection.js';
 import { revocationEndpoint } from '../oauth/revocation.js';
@@ -47,7 +48,7 @@ export interface HttpParts {
   metrics: Metrics;
 }
 
-/** The management API (/v1) and the sign-in pages, the Koa app's routers. */
+/** The management API (/v1), the sign-in pages and the dashboard: the Koa app's routers. */
 function pageAndApiRouters(parts: HttpParts, verifyAccessToken: AccessTokenVerifier, limiter: RateLimiter) {
   const { base, records } = parts;
   const { config, logger } = base;
@@ -72,7 +73,20 @@ function pageAndApiRouters(parts: HttpParts, verifyAccessToken: AccessTokenVerif
     pepper: base.keyring.pepper,
     logger,
   });
-  return { management, interactions };
+  const dashboard = dashboardRoutes({
+    config,
+    db,
+    provider: parts.provider,
+    store: parts.store,
+    records,
+    registry: base.registry,
+    members: base.members,
+    operations,
+    csrfKey: base.keyring.csrfKey,
+    sealingKey: base.keyring.sealingKey,
+    logger,
+  });
+  return { management, interactions, dashboard };
 }
 
 /** Introspection and revocation, answered directly on node:http. */
@@ -106,12 +120,15 @@ export function buildHttp(parts: HttpParts) {
   const limiter = redis ? redisRateLimiter(redis, config.redisKeyPrefix) : memoryRateLimiter();
   const reportFailure = failureReporter(logger, metrics);
 
-  const { management, interactions } = pageAndApiRouters(parts, verifyAccessToken, limiter);
+  const { management, interactions, dashboard } = pageAndApiRouters(parts, verifyAccessToken, limiter);
   const probes: Record<string, Probe> = { database: () => sql`select 1`.execute(db) };
   if (redis) probes.redis = () => redis.ping();
   const userinfo = userinfoEndpoint(db, verifyAccessToken);
   const appRoutes: Route[] = [
     { method: 'GET', path: '/assets/keyward.css', handler: staticAsset('static/keyward.css', 'text/css; charset=utf-8') },
+    { method: 'GET', path: '/assets/copy.js', handler: staticAsset('static/copy.js', 'text/javascript; charset=utf-8') },
+    // The root is the dashboard's door: a person who types the server's address lands there.
+    { method: 'GET', path: '/', handler: (ctx) => ctx.redirect('/dashboard') },
     { method: 'GET', path: '/healthz', handler: livenessEndpoint() },
     { method: 'GET', path: '/readyz', handler: readinessEndpoint(probes, () => draining) },
     // With METRICS_PORT set, /metrics is served on that port only (see main.ts).
@@ -119,7 +136,7 @@ export function buildHttp(parts: HttpParts) {
     { method: 'GET', path: OAUTH_ROUTES.userinfo, handler: userinfo },
     { method: 'POST', path: OAUTH_ROUTES.userinfo, handler: userinfo },
   ];
-  const app = createApp({ reportFailure, provider: parts.provider, trustProxy: config.trustProxy, routers: [interactions, management], routes: appRoutes });
+  const app = createApp({ reportFailure, provider: parts.provider, trustProxy: config.trustProxy, routers: [interactions, management, dashboard], routes: appRoutes });
 
   const directEndpoints = introspectionAndRevocation(parts, verifyAccessToken);
 
@@ -143,7 +160,7 @@ export function buildHttp(parts: HttpParts) {
     tokenEndpoint: token,
     routes: routeTable({
       direct: Object.keys(directEndpoints),
-      app: [...new Set(appRoutes.map((route) => route.path)), ...routerPatterns(interactions), ...routerPatterns(management)],
+      app: [...new Set(appRoutes.map((route) => route.path)), ...routerPatterns(interactions), ...routerPatterns(management), ...routerPatterns(dashboard)],
     }),
     startDraining: () => {
       draining = true;

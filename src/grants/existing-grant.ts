@@ -5,12 +5,14 @@
 //  - prompt=none, where no page may be shown: the session's last grant for the app;
 //  - a user in exactly one organization: the grant for that organization, if any;
 //  - a user in several: none, so the organization picker is shown (consent itself is then
-//    skipped when the chosen organization's grant already covers the request).
+//    skipped when the chosen organization's grant already covers the request);
+//  - Keyward's own dashboard: openid, granted by signing in (grants/dashboard-client.ts).
 import type { Kysely } from 'kysely';
 import type { Configuration, Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { organizationsOfUser } from '../users/repository.js';
 import type { ProtocolRecords } from './records.js';
+import { DASHBOARD_CLIENT_ID } from './dashboard-client.js';
 
 export function loadExistingGrant(db: Kysely<Database>, records: ProtocolRecords): NonNullable<Configuration['loadExistingGrant']> {
   return async (ctx: KoaContextWithOIDC): Promise<Grant | undefined> => {
@@ -18,6 +20,12 @@ export function loadExistingGrant(db: Kysely<Database>, records: ProtocolRecords
     const clientId = oidc.client?.clientId;
     const accountId = oidc.session?.accountId;
     if (!clientId || !accountId) return undefined;
+    if (clientId === DASHBOARD_CLIENT_ID) {
+      const grant = new oidc.provider.Grant({ accountId, clientId });
+      grant.addOIDCScope('openid');
+      await grant.save();
+      return grant;
+    }
     let grantId: string | undefined = oidc.result?.consent?.grantId;
     if (!grantId && oidc.prompts.has('none')) grantId = oidc.session?.grantIdFor(clientId);
     if (!grantId) {

@@ -10,6 +10,9 @@
 //    filed as issued), kept until the token would have expired.
 //  - AppGrant: the grant a user gave an app for one organization, keyed by
 //    user|client|organization, so a later authorization for the same three reuses it.
+//  - AccountApps: the apps a user authorized (client, organization, grant), keyed by user, so
+//    the dashboard can list them; entries whose grant is gone are skipped when read.
+//  - GrantUse: when a grant last issued a token, written at most once a minute per grant.
 //  - InteractionOrganization: the organization picked during one consent interaction.
 import type { ProtocolStore } from '../adapters/protocol-store.js';
 
@@ -17,6 +20,15 @@ export interface IssuedAccessToken {
   clientId: string;
   grantId?: string;
   organizationId: string;
+}
+
+/** An app a user authorized for one organization. */
+export interface AccountApp {
+  clientId: string;
+  organizationId: string;
+  grantId: string;
+  grantedAt: Date;
+  lastUsedAt: Date | undefined;
 }
 
 export interface RevokedAccessTokenRecords {
@@ -33,6 +45,12 @@ export interface ProtocolRecords {
   revokedAccessTokens: RevokedAccessTokenRecords;
   appGrant(accountId: string, clientId: string, organizationId: string): Promise<string | undefined>;
   recordAppGrant(accountId: string, clientId: string, organizationId: string, grantId: string, ttlSeconds: number): Promise<void>;
+  /** The apps the user authorized whose grant still lives, newest first. */
+  appsOfAccount(accountId: string): Promise<AccountApp[]>;
+  /** Forgets the app's grant for the organization, and revokes it with everything under it. */
+  revokeAppGrant(accountId: string, clientId: string, organizationId: string): Promise<void>;
+  /** Notes that the grant issued a token now (at most one write a minute per grant and process). */
+  recordGrantUse(grantId: string, ttlSeconds: number): Promise<void>;
   chosenOrganization(interactionUid: string): Promise<string | undefined>;
   chooseOrganization(interactionUid: string, organizationId: string, ttlSeconds: number): Promise<void>;
   /** Everything filed under the grant, and the grant itself. */
@@ -41,6 +59,10 @@ export interface ProtocolRecords {
   grantLives(grantId: string): Promise<boolean>;
 }
 
+const GRANT_USE_INTERVAL_MS = 60_000;
+// A user with more authorized apps than this sees the newest; older grants still work.
+const MAX_APPS_LISTED = 200;
+
 export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   const grantOrganizations = store.forModel('GrantOrganization');
   const issued = store.forModel('IssuedAccessToken');
@@ -48,8 +70,15 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   const grants = store.forModel('Grant');
   const appGrants = store.forModel('AppGrant');
   const interactionOrganizations = store.forModel('InteractionOrganization');
+  const accountApps = store.forModel('AccountApps');
+  const grantUses = store.forModel('GrantUse');
+  const lastUseWritten = new Map<string, number>();
   const appGrantKey = (accountId: string, clientId: string, organizationId: string) => `${accountId}|${clientId}|${organizationId}`;
-  return {
+  const listedApps = async (accountId: string): Promise<Array<{ clientId: string; organizationId: string; grantId: string; grantedAt: string }>> => {
+    const found = await accountApps.find(accountId);
+    return Array.isArray(found?.apps) ? (found.apps as Array<{ clientId: string; organizationId: string; grantId: string; grantedAt: string }>) : [];
+  };
+  const records: ProtocolRecords = {
     async organizationOfGrant(grantId) {
       const found = await grantOrganizations.find(grantId);
       return typeof found?.organizationId === 'string' ? found.organizationId : undefined;
@@ -86,6 +115,41 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
     },
     async recordAppGrant(accountId, clientId, organizationId, grantId, ttlSeconds) {
       await appGrants.upsert(appGrantKey(accountId, clientId, organizationId), { grantId }, ttlSeconds);
+      // Read, then written whole: two consents by one user at the same instant could drop one
+      // entry from the list (its grant still works; it is listed again at its next consent).
+      const listed = await listedApps(accountId);
+      const others = listed.filter((app) => !(app.clientId === clientId && app.organizationId === organizationId));
+      const entry = { clientId, organizationId, grantId, grantedAt: new Date().toISOString() };
+      await accountApps.upsert(accountId, { apps: [entry, ...others].slice(0, MAX_APPS_LISTED) }, ttlSeconds);
+    },
+    async appsOfAccount(accountId) {
+      const listed = await listedApps(accountId);
+      const apps = await Promise.all(
+        listed.map(async (app) => {
+          if (!(await grants.find(app.grantId))) return undefined;
+          const use = await grantUses.find(app.grantId);
+          return {
+            clientId: app.clientId,
+            organizationId: app.organizationId,
+            grantId: app.grantId,
+            grantedAt: new Date(app.grantedAt),
+            lastUsedAt: typeof use?.at === 'string' ? new Date(use.at) : undefined,
+          };
+        }),
+      );
+      return apps.filter((app) => app !== undefined);
+    },
+    async revokeAppGrant(accountId, clientId, organizationId) {
+      const grantId = await records.appGrant(accountId, clientId, organizationId);
+      await appGrants.destroy(appGrantKey(accountId, clientId, organizationId));
+      if (grantId) await records.revokeGrant(grantId);
+    },
+    async recordGrantUse(grantId, ttlSeconds) {
+      const now = Date.now();
+      if ((lastUseWritten.get(grantId) ?? 0) > now - GRANT_USE_INTERVAL_MS) return;
+      lastUseWritten.set(grantId, now);
+      if (lastUseWritten.size > 10_000) lastUseWritten.clear();
+      await grantUses.upsert(grantId, { grantId, at: new Date(now).toISOString() }, ttlSeconds);
     },
     async chosenOrganization(interactionUid) {
       const found = await interactionOrganizations.find(interactionUid);
@@ -102,6 +166,7 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
       await Promise.all([issued.revokeByGrantId(grantId), grants.destroy(grantId)]);
     },
   };
+  return records;
 }
 
 /** The organization a grant is bound to, read at most once per request (`request`: its context). */

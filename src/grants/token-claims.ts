@@ -13,7 +13,7 @@ export function organizationClaim(organizationId: string): { organizationId: str
   return { organizationId };
 }
 
-export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords, grantOrganization: GrantOrganization, store: ProtocolStore) {
+export function extraTokenClaims(registry: ClientRegistry, records: ProtocolRecords, grantOrganization: GrantOrganization, store: ProtocolStore, grantTtl: number) {
   return async (ctx: KoaContextWithOIDC, token: AccessToken | ClientCredentials) => {
     const { clientId, jti } = token;
     if (!clientId || !jti) throw new TypeError('access token without client or jti');
@@ -29,7 +29,11 @@ export function extraTokenClaims(registry: ClientRegistry, records: ProtocolReco
       organizationId = (await registry.find(clientId))?.organization_id;
     }
     if (!organizationId) throw new errors.InvalidGrant('the grant is not bound to an organization');
-    if (grantId) await records.recordIssuedAccessToken(jti, { clientId, organizationId, grantId }, token.expiration);
+    if (grantId) {
+      await records.recordIssuedAccessToken(jti, { clientId, organizationId, grantId }, token.expiration);
+      // "Last used" on the dashboard's connected apps.
+      await records.recordGrantUse(grantId, grantTtl);
+    }
     return organizationClaim(organizationId);
   };
 }

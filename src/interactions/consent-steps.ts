@@ -48,7 +48,7 @@ export function consentRoutes(router: Router, deps: ConsentStepDeps, pages: Inte
   async function decide(details: Details, organization: OrganizationOfUser) {
     const app = await pages.appOf(details);
     const request = consentRequest(details);
-    const decision = deps.consents.decide(request, app.record.scope.split(' '), { id: organization.id, role: organization.role, planScopes: deps.plans[organization.plan] ?? [] });
+    const decision = deps.consents.decide(request, app.record?.scope.split(' ') ?? [], { id: organization.id, role: organization.role, planScopes: deps.plans[organization.plan] ?? [] });
     return { app, request, decision };
   }
 

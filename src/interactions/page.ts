@@ -11,6 +11,7 @@ import { readFormBody } from '../http/form-body.js';
 import { renderView } from '../pages/views.js';
 import { interactionPageHeaders } from '../pages/page-headers.js';
 import { csrfValid } from './csrf.js';
+import { DASHBOARD_CLIENT_ID } from '../grants/dashboard-client.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -82,6 +83,7 @@ export function interactionPages(deps: PageDeps) {
 
     /** The app asking, and the organization that registered it. */
     async appOf(details: Details) {
+      if (details.params.client_id === DASHBOARD_CLIENT_ID) return { record: undefined, name: 'the Keyward dashboard', owner: '' };
       const record = await deps.registry.find(String(details.params.client_id));
       if (!record) throw new PageError(400, 'Unknown application', 'The application that sent you here is not registered.');
       const owner = await findOrganization(deps.db, record.organization_id);

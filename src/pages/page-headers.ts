@@ -25,3 +25,14 @@ export function interactionPageHeaders(ctx: Context, redirectUri?: unknown): voi
   ctx.set('referrer-policy', 'same-origin');
   ctx.set('cache-control', 'no-store');
 }
+
+/** The dashboard's pages: the same, with its one external script (copy to clipboard) allowed. */
+export function dashboardPageHeaders(ctx: Context): void {
+  ctx.set(
+    'content-security-policy',
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
+  ctx.set('x-frame-options', 'DENY');
+  ctx.set('referrer-policy', 'same-origin');
+  ctx.set('cache-control', 'no-store');
+}

@@ -2,6 +2,7 @@
 // defaults, the authentication methods and algorithms allowed, the organization each belongs to,
 // and which browsers may call the token endpoint.
 import { errors, type Configuration } from 'oidc-provider';
+import { DASHBOARD_CLIENT_ID, dashboardClientMetadata } from '../../grants/dashboard-client.js';
 
 function originOf(uri: string): string | undefined {
   try {
@@ -11,8 +12,9 @@ function originOf(uri: string): string | undefined {
   }
 }
 
-export function clientConfiguration(): Partial<Configuration> {
+export function clientConfiguration(issuer: string): Partial<Configuration> {
   return {
+    clients: [dashboardClientMetadata(issuer)],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -28,7 +30,9 @@ export function clientConfiguration(): Partial<Configuration> {
     },
     extraClientMetadata: {
       properties: ['organization_id'],
-      validator(_ctx, key, value) {
+      validator(_ctx, key, value, metadata) {
+        // The dashboard is Keyward's own client and acts for no organization.
+        if (metadata.client_id === DASHBOARD_CLIENT_ID) return;
         if (key === 'organization_id' && (typeof value !== 'string' || value.length === 0)) {
           throw new errors.InvalidClientMetadata('organization_id is required');
         }

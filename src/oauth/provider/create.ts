@@ -69,8 +69,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     scopes: [...known],
     responseTypes: ['code'],
     pkce: { required: () => true },
-    ...clientConfiguration(),
-    extraTokenClaims: extraTokenClaims(registry, records, deps.grantOrganization, store),
+    ...clientConfiguration(config.issuer),
+    extraTokenClaims: extraTokenClaims(registry, records, deps.grantOrganization, store, config.refreshTokenTtl),
     features: providerFeatures(deps.resourceIndicators, logout),
     // SaaS apps expect a refresh token whenever the client may use the grant, without having
     // to ask for openid/offline_access.
