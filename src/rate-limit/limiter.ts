@@ -20,7 +20,11 @@ export interface RateLimiter {
    * otherwise the seconds until the first exhausted one resets (the attempt must not be made).
    */
   consume(limits: Limit[]): Promise<number>;
-  /** Takes an attempt back from every limit: it succeeded. */
+  /**
+   * Takes an attempt back from every limit: it succeeded. A refund after the window ended
+   * leaves the new window one below zero (one extra attempt); only a request that succeeded,
+   * and outlasted the window, can do that, so it is not checked for (a read per request).
+   */
   refund(limits: Limit[]): Promise<void>;
   /** Attempts counted against a limit in its current window. */
   count(limit: Limit): Promise<number>;
