@@ -6,6 +6,7 @@ import { KeywardError } from '../lib/errors.js';
 import type { Actor } from '../api-keys/service.js';
 import { grantorHolds } from '../policy/grantor.js';
 import { schemaError } from '../http/json-body.js';
+import { unstorablePath } from '../db/nul-characters.js';
 import type { Operation } from '../management/operations.js';
 
 export interface OperationCall {
@@ -30,6 +31,9 @@ export function operationRunner(operations: Operation[]) {
 
     async run(actor: Actor, route: string, call: OperationCall = {}): Promise<Record<string, unknown>> {
       const operation = find(route);
+      // As /v1 refuses a NUL at its edge (management/router.ts): Postgres cannot store one.
+      const nul = unstorablePath({ ...call.params, ...call.body, ...call.page, ...call.filters });
+      if (nul) throw new KeywardError('invalid_request', `${nul} must not contain a NUL character`, nul);
       if (!grantorHolds(actor.grantor, operation.scope)) {
         throw new KeywardError('insufficient_scope', `this requires the ${operation.scope} scope`, undefined, { scope: operation.scope });
       }

@@ -38,7 +38,7 @@ export interface RenderDeps {
 
 export function dashboardRenderer(deps: RenderDeps) {
   const origin = new URL(deps.issuer).origin;
-  const csrfOf = (user: SignedIn) => createHmac('sha256', deps.csrfKey).update(`dashboard:${user.sessionUid}`).digest('base64url');
+  const csrfOf = (user: SignedIn) => createHmac('sha256', deps.csrfKey).update(`dashboard:${user.sessionUid}:${user.signedInAt}`).digest('base64url');
 
   return {
     async render(ctx: Context, view: string, page: Page, data: Record<string, unknown> = {}) {

@@ -38,6 +38,13 @@ export function shownOnceSecrets(store: ProtocolStore, sealingKey: Buffer) {
       } catch {
         return undefined;
       }
+      // Two loads at the same instant both get this far: the store's atomic consume lets one
+      // of them show the secret.
+      try {
+        await records.consume(handle);
+      } catch {
+        return undefined;
+      }
       await records.destroy(handle);
       return secret;
     },

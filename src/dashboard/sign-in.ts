@@ -21,8 +21,9 @@ export const MAX_SIGN_IN_AGE = 12 * 3600;
 export interface SignedIn {
   userId: string;
   email: string;
-  /** The session's uid: the dashboard's CSRF tokens are bound to it. */
+  /** The session's uid and its sign-in time: the dashboard's CSRF tokens are bound to both. */
   sessionUid: string;
+  signedInAt: number;
 }
 
 export interface SignInDeps {
@@ -40,7 +41,7 @@ export function signIn(deps: SignInDeps) {
     if (!session.accountId || !session.uid) return undefined;
     if (typeof session.loginTs !== 'number' || Date.now() / 1000 - session.loginTs > MAX_SIGN_IN_AGE) return undefined;
     const user = await findUser(deps.db, session.accountId);
-    return user ? { userId: user.id, email: user.email, sessionUid: session.uid } : undefined;
+    return user ? { userId: user.id, email: user.email, sessionUid: session.uid, signedInAt: session.loginTs } : undefined;
   }
 
   function routes(router: Router) {

@@ -7,6 +7,7 @@ import type { Role } from '../db/schema.js';
 import { audienceKind, fitsAudience, type Audiences } from '../policy/audiences.js';
 import { decideScopes, type ScopeDecision } from './consent-scopes.js';
 import type { ProtocolRecords } from './records.js';
+import { dashboardGrant } from './dashboard-client.js';
 
 /** What an authorization request asks for: its scopes and its resources (RFC 8707). */
 export interface ConsentRequest {
@@ -59,6 +60,11 @@ export function consents(deps: ConsentDeps) {
 
   return {
     decide,
+
+    /** The dashboard's grant, which no consent page records (grants/dashboard-client.ts). */
+    async dashboardGrant(accountId: string): Promise<string> {
+      return (await dashboardGrant(deps.provider(), accountId, undefined)).jti;
+    },
 
     /** True when the organization's earlier grant already answered every scope of this decision. */
     async coveredByEarlierGrant(request: ConsentRequest, organizationId: string, decision: ScopeDecision): Promise<boolean> {

@@ -12,7 +12,7 @@ import type { Configuration, Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { organizationsOfUser } from '../users/repository.js';
 import type { ProtocolRecords } from './records.js';
-import { DASHBOARD_CLIENT_ID } from './dashboard-client.js';
+import { DASHBOARD_CLIENT_ID, dashboardGrant } from './dashboard-client.js';
 
 export function loadExistingGrant(db: Kysely<Database>, records: ProtocolRecords): NonNullable<Configuration['loadExistingGrant']> {
   return async (ctx: KoaContextWithOIDC): Promise<Grant | undefined> => {
@@ -20,12 +20,7 @@ export function loadExistingGrant(db: Kysely<Database>, records: ProtocolRecords
     const clientId = oidc.client?.clientId;
     const accountId = oidc.session?.accountId;
     if (!clientId || !accountId) return undefined;
-    if (clientId === DASHBOARD_CLIENT_ID) {
-      const grant = new oidc.provider.Grant({ accountId, clientId });
-      grant.addOIDCScope('openid');
-      await grant.save();
-      return grant;
-    }
+    if (clientId === DASHBOARD_CLIENT_ID) return dashboardGrant(oidc.provider, accountId, oidc.session?.grantIdFor(clientId));
     let grantId: string | undefined = oidc.result?.consent?.grantId;
     if (!grantId && oidc.prompts.has('none')) grantId = oidc.session?.grantIdFor(clientId);
     if (!grantId) {

@@ -13,6 +13,7 @@ import { findUser, organizationsOfUser, type OrganizationOfUser } from '../users
 import type { MemberService } from '../members/service.js';
 import { openInvitationsForEmail } from '../members/invitations.js';
 import { csrfToken } from './csrf.js';
+import { DASHBOARD_CLIENT_ID } from '../grants/dashboard-client.js';
 import { describeScope } from './scope-text.js';
 import { expired, PageError, type Details, type InteractionPages } from './page.js';
 
@@ -53,14 +54,21 @@ export function consentRoutes(router: Router, deps: ConsentStepDeps, pages: Inte
   }
 
   async function approve(ctx: Context, details: Details, organization: OrganizationOfUser) {
+    if (details.params.client_id === DASHBOARD_CLIENT_ID) return finishDashboard(ctx, details);
     const { request, decision } = await decide(details, organization);
     const grantId = await deps.consents.record(request, organization.id, decision);
     await pages.finish(ctx, { consent: { grantId } });
   }
 
+  /** Keyward's own dashboard is never consented to for an organization (prompt=consent included). */
+  async function finishDashboard(ctx: Context, details: Details) {
+    await pages.finish(ctx, { consent: { grantId: await deps.consents.dashboardGrant(details.session!.accountId) } });
+  }
+
   async function showConsentStep(ctx: Context, details: Details) {
     const accountId = details.session?.accountId;
     if (!accountId) throw expired();
+    if (details.params.client_id === DASHBOARD_CLIENT_ID) return finishDashboard(ctx, details);
     const user = await findUser(deps.db, accountId);
     const [organizations, invitations] = await Promise.all([organizationsOfUser(deps.db, accountId), user ? openInvitationsForEmail(deps.db, user.email) : []]);
     const app = await pages.appOf(details);
