@@ -13,6 +13,8 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // The dashboard's one script runs in the browser.
+  { files: ['views/static/**/*.js'], languageOptions: { globals: { document: 'readonly', navigator: 'readonly' } } },
   // Scripts whose output is the point.
   { files: ['bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
 );

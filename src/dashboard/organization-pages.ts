@@ -19,9 +19,18 @@ export interface OrganizationPageDeps {
   context(ctx: Context, section: string): Promise<OrganizationContext>;
 }
 
+// Keys and apps are listed as the management API pages them (by id): a page at a time, with a
+// link to the next, so that none is out of reach of rotate, revoke or delete.
+const LIST_PAGE = 100;
+
 export function organizationPages(router: Router, deps: OrganizationPageDeps) {
   const { render, operations } = deps;
   const base = (o: OrganizationContext) => `/dashboard/${o.page.organization!.id}`;
+  const listPage = async (ctx: Context, o: OrganizationContext, route: string) => {
+    const after = typeof ctx.query.after === 'string' ? ctx.query.after.slice(0, 64) : undefined;
+    const listed = await operations.run(o.actor, route, { page: { limit: LIST_PAGE, startingAfter: after } });
+    return { items: listed.data as Array<{ id: string }>, hasMore: listed.has_more === true };
+  };
 
   /** What the person may grant here: the plan's scopes within their role, grouped for checkboxes. */
   const grantable = (o: OrganizationContext) => scopeGroups(grantableScopes(deps.plans[o.page.organization!.plan] ?? [], o.actor.grantor));
@@ -42,11 +51,12 @@ export function organizationPages(router: Router, deps: OrganizationPageDeps) {
   router.get('/dashboard/:org/api-keys', async (ctx) => {
     const o = await deps.context(ctx, 'api-keys');
     const allowed = operations.may(o.actor, 'get /v1/api-keys');
-    const keys = allowed ? ((await operations.run(o.actor, 'get /v1/api-keys')).data as unknown[]) : [];
+    const { items: keys, hasMore } = allowed ? await listPage(ctx, o, 'get /v1/api-keys') : { items: [], hasMore: false };
     await render.render(ctx, 'api-keys', o.page, {
       allowed,
       canWrite: operations.may(o.actor, 'post /v1/api-keys'),
       keys,
+      hasMore,
       groups: grantable(o),
       expiries: Object.keys(EXPIRY_CHOICES),
       graces: Object.keys(GRACE_CHOICES),
@@ -100,11 +110,12 @@ export function organizationPages(router: Router, deps: OrganizationPageDeps) {
   router.get('/dashboard/:org/apps', async (ctx) => {
     const o = await deps.context(ctx, 'apps');
     const allowed = operations.may(o.actor, 'get /v1/oauth-clients');
-    const apps = allowed ? ((await operations.run(o.actor, 'get /v1/oauth-clients')).data as unknown[]) : [];
+    const { items: apps, hasMore } = allowed ? await listPage(ctx, o, 'get /v1/oauth-clients') : { items: [], hasMore: false };
     await render.render(ctx, 'apps', o.page, {
       allowed,
       canWrite: operations.may(o.actor, 'post /v1/oauth-clients'),
       apps,
+      hasMore,
       groups: grantable(o).filter((group) => !['api-keys', 'oauth-clients', 'members', 'organizations'].includes(group.resource)),
       graces: Object.keys(GRACE_CHOICES),
     });
