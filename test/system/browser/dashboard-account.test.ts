@@ -28,7 +28,8 @@ afterAll(async () => {
 
 const operator = (organizationId: string) => ({ organizationId, id: 'test', grantor: { kind: 'operator' as const } });
 
-describe('the signed-in person\'s dashboard', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('the signed-in person\'s dashboard', { timeout: 120_000 }, () => {
   it('lists their organizations with role and plan, and switches between them keeping the section', async () => {
     const { page } = await dash.signedIn(admin);
     const entries = await page.locator('ul.list li').allTextContents();
@@ -138,7 +139,8 @@ describe('the signed-in person\'s dashboard', () => {
   });
 });
 
-describe('every dashboard page', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('every dashboard page', { timeout: 120_000 }, () => {
   it('sends a CSP with no inline code and no framing, and the browser blocks nothing on it', async () => {
     const { page, blocked } = await dash.signedIn(admin);
     const colleague = await server.createUser([{ org, role: 'member' }]);
@@ -176,4 +178,24 @@ describe('every dashboard page', () => {
     const stale = await fetch(`${server.url}/dashboard/callback?state=forged&code=x`, { redirect: 'manual' });
     expect(stale.status).toBe(400);
   });
+
+  it('creates a key with the keyboard alone: tab to each control, space to check, enter to send', async () => {
+    const { page } = await dash.signedIn(admin);
+    await page.goto(`${server.url}/dashboard/${org}/api-keys`);
+    const focused = () => page.evaluate<string>("document.activeElement.getAttribute('name') ?? document.activeElement.textContent.trim()");
+    const tabTo = async (target: string) => {
+      for (let i = 0; i < 80 && (await focused()) !== target; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(target);
+    };
+    await tabTo('name');
+    await page.keyboard.type('Typed by keyboard');
+    await tabTo('scope:invoices:read');
+    await page.keyboard.press('Space');
+    await tabTo('Create key');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#secret');
+    expect(await page.inputValue('#secret')).toMatch(/^sk_live_/);
+    await page.close();
+  });
 });
+

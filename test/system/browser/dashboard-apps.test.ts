@@ -51,7 +51,8 @@ async function rotate(page: Page, clientId: string, grace: string) {
 
 const tokenStatus = async (clientId: string, secret: string) => (await clientCredentials(server, clientId, secret)).status;
 
-describe('OAuth apps on the dashboard', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('OAuth apps on the dashboard', { timeout: 120_000 }, () => {
   it('registers a confidential app whose client_id and secret, shown once, work at the token endpoint', async () => {
     const { page, blocked } = await dash.signedIn(admin);
     await page.click(`a[href="/dashboard/${org}/apps"]`);

@@ -39,7 +39,7 @@ export async function openDashboard(server: TestServer): Promise<Dashboard> {
   async function signIn(who: TestUser): Promise<BrowserContext> {
     const context = await browser.newContext({ viewport: DESKTOP });
     // A missing element fails the test in seconds, not at vitest's timeout.
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(30_000);
     const page = await context.newPage();
     await page.goto(`${server.url}/dashboard`);
     await page.fill('#email', who.email);

@@ -48,7 +48,8 @@ async function createKey(page: Page, name: string, scopes: string[], choices: { 
 /** The table row of the named key that still has its actions (a rotated-out row has none). */
 const liveRow = (page: Page, name: string) => page.locator('tbody tr', { hasText: name }).filter({ has: page.locator('button', { hasText: 'Rotate' }) });
 
-describe('API keys on the dashboard', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('API keys on the dashboard', { timeout: 120_000 }, () => {
   it('creates a key shown once, which works at /v1 and at introspection, and is listed without its secret', async () => {
     const { context, page, blocked } = await dash.signedIn(admin);
     await page.click(`a[href="/dashboard/${org}/api-keys"]`);

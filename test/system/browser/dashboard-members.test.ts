@@ -31,7 +31,8 @@ afterAll(async () => {
 const membersPage = (o = org) => `${server.url}/dashboard/${o}/members`;
 const memberRow = (page: Page, email: string) => page.locator('tbody tr', { hasText: email });
 
-describe('members on the dashboard', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('members on the dashboard', { timeout: 120_000 }, () => {
   it('invites an address, lists the invitation, and withdraws it after a confirm page', async () => {
     const invitee = await server.createUser([]);
     const { page, blocked } = await dash.signedIn(admin);
@@ -131,7 +132,8 @@ describe('members on the dashboard', () => {
   });
 });
 
-describe('the audit log on the dashboard', () => {
+// A browser beside other suites on two cores: steps take seconds, not milliseconds.
+describe('the audit log on the dashboard', { timeout: 120_000 }, () => {
   const logPage = (query = '') => `${server.url}/dashboard/${audited}/audit${query}`;
   /** The rows shown: [action, target] each. */
   const shownEvents = async (page: Page) => {
