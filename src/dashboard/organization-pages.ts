@@ -2,7 +2,7 @@
 // through the management API's operations (dashboard/operations.ts) as the signed-in person.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { grantableScopes } from '../policy/grantor.js';
+import { grantableScopes, isManagementScope } from '../policy/grantor.js';
 import type { Plans } from '../scopes/plans.js';
 import type { OperationRunner } from './operations.js';
 import type { DashboardRenderer } from './render.js';
@@ -116,7 +116,8 @@ export function organizationPages(router: Router, deps: OrganizationPageDeps) {
       canWrite: operations.may(o.actor, 'post /v1/oauth-clients'),
       apps,
       hasMore,
-      groups: grantable(o).filter((group) => !['api-keys', 'oauth-clients', 'members', 'organizations'].includes(group.resource)),
+      // Apps hold product scopes only (clients/service.ts refuses management scopes for them).
+      groups: grantable(o).filter((group) => !isManagementScope(group.scopes[0]!)),
       graces: Object.keys(GRACE_CHOICES),
     });
   });

@@ -28,7 +28,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 90_000;
+  // Generous: two full suites beside each other on two cores took more than 90 s to start one.
+  const deadline = Date.now() + 180_000;
   while (!output.includes('keyward started')) {
     if (child.exitCode !== null) throw new Error(`keyward exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {

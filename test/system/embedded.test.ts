@@ -29,7 +29,7 @@ async function clientCredentials(url: string, id: string, secret: string) {
 }
 
 // Processes and a first PGlite start in a fresh folder: slow on a loaded two-core machine.
-describe('embedded mode', { timeout: 240_000 }, () => {
+describe('embedded mode', { timeout: 420_000 }, () => {
   it('serves discovery and JWKS, takes CLI commands while running, and keeps its data across a restart', async () => {
     const { dataDir, env } = freshDataDir();
     const first = await spawnServer(env);

@@ -32,7 +32,7 @@ beforeAll(() => {
     REDIS_KEY_PREFIX: prefix,
     ALLOW_INSECURE_ISSUER: 'true',
   };
-}, 240_000);
+}, 360_000);
 
 afterAll(async () => {
   rmSync(image, { recursive: true, force: true });
