@@ -116,7 +116,8 @@ export function organizationPages(router: Router, deps: OrganizationPageDeps) {
       canWrite: operations.may(o.actor, 'post /v1/oauth-clients'),
       apps,
       hasMore,
-      // Apps hold product scopes only (clients/service.ts refuses management scopes for them).
+      // The form offers the product's scopes; an app that manages Keyward itself is registered
+      // through /v1 or the CLI.
       groups: grantable(o).filter((group) => !isManagementScope(group.scopes[0]!)),
       graces: Object.keys(GRACE_CHOICES),
     });
