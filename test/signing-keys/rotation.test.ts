@@ -83,5 +83,6 @@ describe('automatic rotation (SIGNING_KEY_ROTATION_DAYS)', () => {
     } finally {
       await auto.stop();
     }
-  });
+    // An embedded server's first start (PGlite, new RSA and EC keys) on a loaded machine.
+  }, 120_000);
 });
