@@ -1,9 +1,8 @@
 // What every dashboard page shares: its headers, the layout's data (who is signed in, the
 // organization switcher), CSRF tokens bound to the session, the same-origin check on posts,
 // and refusals shown as pages.
-import { createHmac } from 'node:crypto';
 import type { Context } from 'koa';
-import { hashesEqual } from '../crypto/keyring.js';
+import { crossOrigin, csrfToken, csrfValid } from '../http/form-guard.js';
 import { readFormBody } from '../http/form-body.js';
 import { renderView } from '../pages/views.js';
 import { dashboardPageHeaders } from '../pages/page-headers.js';
@@ -38,13 +37,14 @@ export interface RenderDeps {
 
 export function dashboardRenderer(deps: RenderDeps) {
   const origin = new URL(deps.issuer).origin;
-  const csrfOf = (user: SignedIn) => createHmac('sha256', deps.csrfKey).update(`dashboard:${user.sessionUid}:${user.signedInAt}`).digest('base64url');
+  // Bound to the session and its sign-in: a token from before a fresh sign-in is refused.
+  const bindingOf = (user: SignedIn) => `dashboard:${user.sessionUid}:${user.signedInAt}`;
 
   return {
     async render(ctx: Context, view: string, page: Page, data: Record<string, unknown> = {}) {
       dashboardPageHeaders(ctx);
       ctx.type = 'html';
-      ctx.body = await renderView(`dashboard/${view}`, { organization: undefined, ...page, csrf: csrfOf(page.user), ...data }, deps.cacheViews);
+      ctx.body = await renderView(`dashboard/${view}`, { organization: undefined, ...page, csrf: csrfToken(deps.csrfKey, bindingOf(page.user)), ...data }, deps.cacheViews);
     },
 
     async renderError(ctx: Context, err: DashboardError) {
@@ -56,12 +56,11 @@ export function dashboardRenderer(deps: RenderDeps) {
 
     /** A form post from a dashboard page: same origin, this session's CSRF token. */
     async form(ctx: Context, user: SignedIn): Promise<Map<string, string>> {
-      const from = ctx.get('origin');
-      if ((from && from !== origin) || ctx.get('sec-fetch-site') === 'cross-site') {
+      if (crossOrigin(ctx, origin)) {
         throw new DashboardError(403, 'This request was refused', 'It did not come from a dashboard page.');
       }
       const body = await readFormBody(ctx.req, ctx.res);
-      if (!hashesEqual(csrfOf(user), body.get('csrf') ?? '')) throw new DashboardError(403, 'This form has expired', 'Reload the page and try again.');
+      if (!csrfValid(deps.csrfKey, bindingOf(user), body.get('csrf'))) throw new DashboardError(403, 'This form has expired', 'Reload the page and try again.');
       return body;
     },
   };

@@ -12,7 +12,7 @@ import type { Plans } from '../scopes/plans.js';
 import { findUser, organizationsOfUser, type OrganizationOfUser } from '../users/repository.js';
 import type { MemberService } from '../members/service.js';
 import { openInvitationsForEmail } from '../members/invitations.js';
-import { csrfToken } from './csrf.js';
+import { csrfToken } from '../http/form-guard.js';
 import { DASHBOARD_CLIENT_ID } from '../grants/dashboard-client.js';
 import { describeScope } from './scope-text.js';
 import { expired, PageError, type Details, type InteractionPages } from './page.js';
@@ -72,7 +72,7 @@ export function consentRoutes(router: Router, deps: ConsentStepDeps, pages: Inte
     const user = await findUser(deps.db, accountId);
     const [organizations, invitations] = await Promise.all([organizationsOfUser(deps.db, accountId), user ? openInvitationsForEmail(deps.db, user.email) : []]);
     const app = await pages.appOf(details);
-    const csrf = csrfToken(deps.csrfKey, details.uid);
+    const csrf = csrfToken(deps.csrfKey, `interaction:${details.uid}`);
     if (organizations.length === 0 && invitations.length === 0) {
       await pages.render(ctx, 'no-organization', { uid: details.uid, csrf, app }, details);
       return;

@@ -9,7 +9,7 @@ import type { RateLimiter, Limit } from '../rate-limit/limiter.js';
 import { findUserByEmail } from '../users/repository.js';
 import { verifyPassword } from '../users/password.js';
 import { hashCredential } from '../crypto/keyring.js';
-import { csrfToken } from './csrf.js';
+import { csrfToken } from '../http/form-guard.js';
 import { PageError, type Details, type InteractionPages } from './page.js';
 
 const LOGIN_FAILURE_WINDOW = 15 * 60;
@@ -48,7 +48,7 @@ export function loginRoutes(router: Router, deps: LoginDeps, pages: InteractionP
 
   async function showLogin(ctx: Context, details: Details, extra: { error?: string; email?: string } = {}) {
     const app = await pages.appOf(details);
-    await pages.render(ctx, 'login', { uid: details.uid, csrf: csrfToken(deps.csrfKey, details.uid), app, email: extra.email ?? '', error: extra.error ?? null }, details);
+    await pages.render(ctx, 'login', { uid: details.uid, csrf: csrfToken(deps.csrfKey, `interaction:${details.uid}`), app, email: extra.email ?? '', error: extra.error ?? null }, details);
   }
 
   router.post('/login', async (ctx) => {

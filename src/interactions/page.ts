@@ -10,7 +10,7 @@ import { findOrganization } from '../organizations/repository.js';
 import { readFormBody } from '../http/form-body.js';
 import { renderView } from '../pages/views.js';
 import { interactionPageHeaders } from '../pages/page-headers.js';
-import { csrfValid } from './csrf.js';
+import { crossOrigin, csrfValid } from '../http/form-guard.js';
 import { DASHBOARD_CLIENT_ID } from '../grants/dashboard-client.js';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -63,12 +63,11 @@ export function interactionPages(deps: PageDeps) {
 
     /** Form posts: same-origin only, and carrying this interaction's CSRF token. */
     async form(ctx: Context, details: Details): Promise<Map<string, string>> {
-      const from = ctx.get('origin');
-      if ((from && from !== origin) || ctx.get('sec-fetch-site') === 'cross-site') {
+      if (crossOrigin(ctx, origin)) {
         throw new PageError(403, 'This request was refused', 'It did not come from this sign-in page.');
       }
       const body = await readFormBody(ctx.req, ctx.res);
-      if (!csrfValid(deps.csrfKey, details.uid, body.get('csrf'))) {
+      if (!csrfValid(deps.csrfKey, `interaction:${details.uid}`, body.get('csrf'))) {
         throw new PageError(403, 'This form has expired', 'Reload the page and try again.');
       }
       return body;
