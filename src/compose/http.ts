@@ -2,15 +2,8 @@
 // Koa app), introspection and revocation (answered directly), the token endpoint, and the route
 // table that says which of them (or oidc-provider) owns a path.
 import { sql } from 'kysely';
-import type { Cluster, Redis } from 'ioredis';
-import type Provider from 'oidc-provider';
-import type { ProtocolStore } from '../adapters/protocol-store.js';
-import type { ProtocolRecords } from '../grants/records.js';
-import type { ApiKeyVerifier } from '../api-keys/verifier.js';
 import { apiKeyIntrospector } from '../api-keys/introspector.js';
-import type { PolicyLookups } from '../policy/lookups.js';
 import { memoryRateLimiter, redisRateLimiter, type RateLimiter } from '../rate-limit/limiter.js';
-import type { KeySet } from '../signing-keys/key-set.js';
 import { KNOWN_SCOPES, SCOPE_VOCABULARY } from '../scopes/catalog.js';
 import { managementOperations } from '../management/operations.js';
 import { managementAuthenticator } from '../management/authenticate.js';
@@ -33,20 +26,11 @@ import { livenessEndpoint, readinessEndpoint, type Probe } from '../server/healt
 import { routerPatterns, routeTable } from '../server/routes.js';
 import { tokenEndpoint } from '../token/endpoint.js';
 import { metricsEndpoint } from '../metrics/endpoint.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { RegistryServices } from './registry.js';
+import type { Services } from './services.js';
 
-export interface HttpParts {
-  base: RegistryServices;
-  redis: Redis | Cluster | undefined;
-  store: ProtocolStore;
-  records: ProtocolRecords;
-  provider: () => Provider;
-  keySet: () => KeySet;
-  keyVerifier: ApiKeyVerifier;
-  lookups: PolicyLookups;
-  metrics: Metrics;
-}
+/** What the HTTP side is built on: the registry and the parts of the services built before it. */
+export type HttpParts = Pick<Services, 'redis' | 'store' | 'records' | 'provider' | 'keySet' | 'keyVerifier' | 'lookups' | 'metrics'> & { base: RegistryServices };
 
 /** The management API (/v1), the sign-in pages and the dashboard: the Koa app's routers. */
 function pageAndApiRouters(parts: HttpParts, verifyAccessToken: AccessTokenVerifier, limiter: RateLimiter) {

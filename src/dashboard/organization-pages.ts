@@ -2,8 +2,7 @@
 // through the management API's operations (dashboard/operations.ts) as the signed-in person.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { grantableScopes, isManagementScope } from '../policy/grantor.js';
-import type { Plans } from '../scopes/plans.js';
+import { isManagementScope } from '../policy/grantor.js';
 import type { OperationRunner } from './operations.js';
 import type { DashboardRenderer } from './render.js';
 import type { ShownOnceSecrets } from './shown-once.js';
@@ -14,7 +13,6 @@ export interface OrganizationPageDeps {
   render: DashboardRenderer;
   operations: OperationRunner;
   secrets: ShownOnceSecrets;
-  plans: Plans;
   /** The signed-in person in the organization of the URL (or a redirect to sign in). */
   context(ctx: Context, section: string): Promise<OrganizationContext>;
 }
@@ -32,8 +30,8 @@ export function organizationPages(router: Router, deps: OrganizationPageDeps) {
     return { items: listed.data as Array<{ id: string }>, hasMore: listed.has_more === true };
   };
 
-  /** What the person may grant here: the plan's scopes within their role, grouped for checkboxes. */
-  const grantable = (o: OrganizationContext) => scopeGroups(grantableScopes(deps.plans[o.page.organization!.plan] ?? [], o.actor.grantor));
+  /** What the person may grant here, grouped for checkboxes. */
+  const grantable = (o: OrganizationContext) => scopeGroups(o.grantable);
 
   async function showSecret(ctx: Context, o: OrganizationContext, kind: string, id: string, secret: string, clientId?: string) {
     const handle = await deps.secrets.keep(o.actor.id, { kind, id, secret, clientId });

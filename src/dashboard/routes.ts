@@ -29,6 +29,8 @@ import { memberPages } from './member-pages.js';
 export interface OrganizationContext {
   page: Page;
   actor: Actor;
+  /** What the person may hold and grant here (the policy's answer for their role and plan). */
+  grantable: string[];
 }
 
 export interface DashboardDeps {
@@ -71,6 +73,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     return {
       page: { ...base, organization },
       actor: { organizationId: organization.id, id: base.user.userId, grantor: { kind: 'user', role: organization.role, holds } },
+      grantable: holds,
     };
   }
 
@@ -96,7 +99,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   flow.routes(router);
   const secrets = shownOnceSecrets(deps.store, deps.sealingKey);
   accountPages(router, { db, provider: deps.provider, records: deps.records, registry: deps.registry, members: deps.members, render, page });
-  organizationPages(router, { render, operations, secrets, plans: config.plans, context });
+  organizationPages(router, { render, operations, secrets, context });
   memberPages(router, { render, operations, context });
   return router;
 }
