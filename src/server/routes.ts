@@ -72,13 +72,14 @@ export function routeTable(owned: { direct: readonly string[]; app: readonly str
     else exact.set(pattern, owner);
   }
   const find = (path: string) => {
-    if (exact.has(path)) return { pattern: path, owner: exact.get(path)! };
+    const owner = exact.get(path);
+    if (owner) return { pattern: path, owner };
     const segments = path.split('/');
     return parameterised.find((p) => matches(p, segments));
   };
   return {
     ownerOf(path) {
-      const owner = exact.get(path) ?? find(path)?.owner;
+      const owner = find(path)?.owner;
       if (owner) return owner;
       // oidc-provider answers unknown protocol paths in the protocol's own error format.
       return path.startsWith('/oauth2/') ? 'provider' : 'app';
