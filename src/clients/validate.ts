@@ -33,7 +33,7 @@ export function validateGrantTypes(grants: readonly string[], isPublic: boolean)
     }
   }
   const set = new Set(grants as GrantType[]);
-  // Apps get refresh tokens by default, as SaaS OAuth apps expect (docs/design.md §3).
+  // Apps get refresh tokens by default, as SaaS OAuth apps expect (docs/product-contract.md §3).
   if (set.has('authorization_code')) set.add('refresh_token');
   if (set.has('refresh_token') && !set.has('authorization_code')) {
     throw new KeywardError('invalid_client_metadata', 'refresh_token requires authorization_code', 'grant_types');

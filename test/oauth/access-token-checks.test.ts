@@ -1,6 +1,6 @@
 // Checklist D31-D34: what a resource server must refuse. Until the resource-server kit lands,
 // the verifier under test is Keyward's introspection (jose against the published JWKS only)
-// and a plain jose.jwtVerify configured as docs/design.md §4 tells resource servers to.
+// and a plain jose.jwtVerify configured as docs/product-contract.md §4 tells resource servers to.
 import { SignJWT, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
