@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './launch.js';
 import type { TestServer } from '../../helpers/server.js';
 import { basic, postForm, type TestUser } from '../../helpers/oauth-flow.js';
 
@@ -30,10 +31,7 @@ export interface Dashboard {
 
 export async function openDashboard(server: TestServer): Promise<Dashboard> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const sessions = new Map<string, Promise<BrowserContext>>();
 
   async function signIn(who: TestUser): Promise<BrowserContext> {
