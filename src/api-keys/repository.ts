@@ -4,6 +4,7 @@ import { randomId } from '../crypto/random.js';
 import { hashCredential } from '../crypto/keyring.js';
 import { generateApiKey, type KeyLabels } from './format.js';
 import { storable } from '../db/nul-characters.js';
+import { olderThan } from '../db/newest-first.js';
 
 export type ApiKeyRecord = Selectable<ApiKeysTable>;
 
@@ -65,8 +66,8 @@ export async function listApiKeys(
   page: { limit: number; startingAfter?: string | undefined },
 ): Promise<{ data: ApiKeyRecord[]; hasMore: boolean }> {
   let query = db.selectFrom('api_keys').selectAll().where('organization_id', '=', organizationId);
-  if (page.startingAfter) query = query.where('id', '>', page.startingAfter);
-  const rows = await query.orderBy('id').limit(page.limit + 1).execute();
+  if (page.startingAfter) query = query.where(olderThan({ table: 'api_keys', id: 'id' }, organizationId, page.startingAfter));
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
   return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 

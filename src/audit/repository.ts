@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { storable } from '../db/nul-characters.js';
+import { olderThan } from '../db/newest-first.js';
 
 export interface AuditEventRecord {
   id: string;
@@ -30,11 +31,8 @@ export async function listAuditEvents(db: Kysely<Database>, organizationId: stri
       : select.where('action', '=', query.action);
   }
   if (query.startingAfter !== undefined) {
-    const after = storable(query.startingAfter)
-      ? await db.selectFrom('audit_events').select(['created_at', 'id']).where('organization_id', '=', organizationId).where('id', '=', query.startingAfter).executeTakeFirst()
-      : undefined;
-    if (!after) return { data: [], hasMore: false };
-    select = select.where((eb) => eb.or([eb('created_at', '<', after.created_at), eb.and([eb('created_at', '=', after.created_at), eb('id', '<', after.id)])]));
+    if (!storable(query.startingAfter)) return { data: [], hasMore: false };
+    select = select.where(olderThan({ table: 'audit_events', id: 'id' }, organizationId, query.startingAfter));
   }
   const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   return { data: rows.slice(0, query.limit) as AuditEventRecord[], hasMore: rows.length > query.limit };

@@ -3,6 +3,7 @@ import type { Database, OAuthClientsTable } from '../db/schema.js';
 import { KeywardError } from '../lib/errors.js';
 import { randomId } from '../crypto/random.js';
 import { storable } from '../db/nul-characters.js';
+import { olderThan } from '../db/newest-first.js';
 import { findOrganization } from '../organizations/repository.js';
 import { generateClientSecret, hashClientSecret } from './secret.js';
 import { validateGrantTypes, validateRedirectUri, validateScope } from './validate.js';
@@ -125,8 +126,8 @@ export async function rotateClientSecret(
 
 export async function listClients(db: Kysely<Database>, organizationId: string, page: { limit: number; startingAfter?: string | undefined }) {
   let query = db.selectFrom('oauth_clients').selectAll().where('organization_id', '=', organizationId);
-  if (page.startingAfter) query = query.where('client_id', '>', page.startingAfter);
-  const rows = await query.orderBy('client_id').limit(page.limit + 1).execute();
+  if (page.startingAfter) query = query.where(olderThan({ table: 'oauth_clients', id: 'client_id' }, organizationId, page.startingAfter));
+  const rows = await query.orderBy('created_at', 'desc').orderBy('client_id', 'desc').limit(page.limit + 1).execute();
   return { data: rows.slice(0, page.limit), hasMore: rows.length > page.limit };
 }
 

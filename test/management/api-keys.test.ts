@@ -127,7 +127,7 @@ describe('organizations are sealed off from each other', () => {
 });
 
 describe('listing', () => {
-  it('pages with limit and starting_after', async () => {
+  it('pages newest first with limit and starting_after, stable while keys are added', async () => {
     const org = await server.createOrg('pro');
     const admin = await operatorKey(server, org, ['api-keys:*', 'invoices:read']);
     for (let i = 0; i < 4; i++) await create({ name: `k${i}`, scopes: ['invoices:read'] }, admin.key);
@@ -137,15 +137,18 @@ describe('listing', () => {
     for (;;) {
       const res = await api(server, 'GET', `/v1/api-keys?limit=2${after ? `&starting_after=${after}` : ''}`, admin.key);
       expect(res.body.object).toBe('list');
-      const data = res.body.data as Array<{ id: string }>;
-      seen.push(...data.map((k) => k.id));
+      const data = res.body.data as Array<{ id: string; name: string }>;
+      seen.push(...data.map((k) => k.name));
       pages++;
+      // A key created while paging is newer than every cursor: it neither shows up later nor
+      // pushes an older key off the pages.
+      if (pages === 1) await create({ name: 'late', scopes: ['invoices:read'] }, admin.key);
       if (!res.body.has_more) break;
       after = data.at(-1)!.id;
     }
     expect(pages).toBe(3);
-    expect(seen).toHaveLength(5);
-    expect(new Set(seen).size).toBe(5);
+    expect(seen).toEqual(['k3', 'k2', 'k1', 'k0', 'fixture']);
+    expect((await api(server, 'GET', '/v1/api-keys?starting_after=key_unknown', admin.key)).body).toMatchObject({ data: [], has_more: false });
     expect((await api(server, 'GET', '/v1/api-keys?limit=0', admin.key)).status).toBe(400);
     expect((await api(server, 'GET', '/v1/api-keys?limit=1000', admin.key)).status).toBe(400);
   });

@@ -45,6 +45,21 @@ describe('members and OAuth apps', () => {
     expect((await api(server, 'POST', `/v1/members/${user.id}`, adminA.key, { role: 'member' })).status).toBe(404);
   });
 
+  it('lists apps newest first, a page at a time', async () => {
+    const org = await server.createOrg('pro');
+    const admin = await operatorKey(server, org, ADMIN_SCOPES);
+    for (const name of ['first', 'second', 'third']) {
+      expect((await api(server, 'POST', '/v1/oauth-clients', admin.key, { name, grant_types: ['client_credentials'] })).status).toBe(201);
+    }
+    const page = await api(server, 'GET', '/v1/oauth-clients?limit=2', admin.key);
+    const data = page.body.data as Array<{ id: string; name: string }>;
+    expect(data.map((c) => c.name)).toEqual(['third', 'second']);
+    expect(page.body.has_more).toBe(true);
+    const next = await api(server, 'GET', `/v1/oauth-clients?limit=2&starting_after=${data[1]!.id}`, admin.key);
+    expect((next.body.data as Array<{ name: string }>).map((c) => c.name)).toEqual(['first']);
+    expect(next.body.has_more).toBe(false);
+  });
+
   it('registers an app with its secret shown once, rotates the secret and deletes the app', async () => {
     const created = await api(server, 'POST', '/v1/oauth-clients', adminA.key, { name: 'Partner', grant_types: ['authorization_code'], redirect_uris: ['https://partner.example/cb'], scopes: ['read:invoices'] });
     expect(created.status).toBe(201);
