@@ -28,14 +28,10 @@ async function main(): Promise<void> {
   const running = await startServer(services, config.port);
   const control = services.database.kind === 'pglite' ? await startControlSocket(services) : undefined;
   const metricsServer = config.metricsPort ? await startMetricsServer(services.metrics, config.metricsPort) : undefined;
+  const registry = services.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres';
   logger.info(
-    {
-      issuer: config.issuer,
-      listening: running.url,
-      database: services.database.kind,
-      protocolState: services.store.kind,
-    },
-    'keyward started',
+    { issuer: config.issuer, listening: running.url, database: services.database.kind, protocolState: services.store.kind },
+    `keyward started: listening on ${running.url} (issuer ${config.issuer}; registry: ${registry}; protocol state: ${services.store.kind === 'redis' ? 'Redis' : 'the database'})`,
   );
 
   const shutdown = (signal: string) => {

@@ -40,7 +40,7 @@ export async function buildRegistryServices(
   feed: () => InvalidationPublisher | undefined = () => cliInvalidationBus(config),
 ): Promise<RegistryServices> {
   const keyring = createKeyring(resolveSecret(config.secret, config.dataDir));
-  const database = await connectDatabase(config);
+  const database = await connectDatabase(config, (message) => logger.info(message));
   try {
     await migrateToLatest(database.db);
   } catch (err) {

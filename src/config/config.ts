@@ -51,7 +51,9 @@ const labels = <const N extends string>(names: readonly N[]) =>
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65535).default(3000),
-  ISSUER: httpUrl.default('http://localhost:3000').transform((v) => v.replace(/\/+$/, '')),
+  // Unset: http://localhost:$PORT (filled in below), so a server on another port publishes
+  // endpoints a discovery-checking client accepts.
+  ISSUER: httpUrl.transform((v) => v.replace(/\/+$/, '')).optional(),
   DATABASE_URL: z
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
@@ -166,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const name = String(issue.path[0] ?? 'environment');
     throw new ConfigError(`invalid ${name}: ${issue.message}`);
   }
-  const e = parsed.data;
+  const e = { ...parsed.data, ISSUER: parsed.data.ISSUER ?? `http://localhost:${parsed.data.PORT}` };
   if (e.NODE_ENV === 'production') {
     // Production never falls back to the embedded defaults or to a plain-http issuer.
     const missing = (['KEYWARD_SECRET', 'DATABASE_URL', 'REDIS_URL'] as const).filter((name) => !e[name]);

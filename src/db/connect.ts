@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -20,7 +21,8 @@ export interface DatabaseTarget {
 // as a number rather than a string, since no count Keyward makes nears 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+/** `announce` hears what a slow first start is doing, so it does not look hung. */
+export async function connectDatabase(target: DatabaseTarget, announce: (message: string) => void = () => {}): Promise<DatabaseHandle> {
   if (target.databaseUrl) {
     const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10 });
     // An idle client losing its server emits 'error' on the pool; without a listener that
@@ -29,10 +31,10 @@ export async function connectDatabase(target: DatabaseTarget): Promise<DatabaseH
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
-  return connectEmbedded(target.dataDir);
+  return connectEmbedded(target.dataDir, announce);
 }
 
-async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
+async function connectEmbedded(dataDir: string, announce: (message: string) => void): Promise<DatabaseHandle> {
   ensurePrivateDir(dataDir);
   const release = acquireDataDirLock(dataDir);
   try {
@@ -41,7 +43,9 @@ async function connectEmbedded(dataDir: string): Promise<DatabaseHandle> {
       import('@electric-sql/pglite'),
       import('kysely-pglite-dialect'),
     ]);
-    const pglite = await PGlite.create(join(dataDir, 'pgdata'));
+    const folder = join(dataDir, 'pgdata');
+    if (!existsSync(folder)) announce(`creating the embedded database in ${folder} (first start only; up to a minute on a busy machine)`);
+    const pglite = await PGlite.create(folder);
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     return {
       db,

@@ -76,7 +76,10 @@ export async function startServer(services: Served, port: number, host?: string)
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  // Listening on every address: localhost is the one a person can open.
+  const unspecified = address.address === '::' || address.address === '0.0.0.0';
+  const shownHost = unspecified ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

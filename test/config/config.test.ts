@@ -21,6 +21,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('defaults the issuer to the port it listens on, so discovery matches the endpoints', () => {
+    expect(loadConfig({ PORT: '3005' })).toMatchObject({ issuer: 'http://localhost:3005', resources: ['http://localhost:3005'] });
+    expect(loadConfig({ PORT: '3005', ISSUER: 'https://auth.example.com' }).issuer).toBe('https://auth.example.com');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
   });

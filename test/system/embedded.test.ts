@@ -37,6 +37,9 @@ describe('embedded mode', { timeout: 420_000 }, () => {
     let clientSecret: string;
     let kids: string[];
     try {
+      expect(first.output()).toContain(`creating the embedded database in ${join(dataDir, 'pgdata')}`);
+      expect(first.output()).toContain(`keyward started: listening on http://localhost:${new URL(first.url).port} (issuer ${first.url};`);
+      expect(first.output()).toContain(`registry: embedded PGlite in ${dataDir}; protocol state: the database`);
       expect(first.output()).toContain('"database":"pglite"');
       expect(first.output()).toContain('"protocolState":"sql"');
       const discovery = await fetch(`${first.url}/.well-known/openid-configuration`);
@@ -60,8 +63,15 @@ describe('embedded mode', { timeout: 420_000 }, () => {
       expect(await first.stop()).toBe(0);
     }
 
-    const second = await spawnServer(env);
+    // Without ISSUER, the issuer follows the port, so discovery names the endpoints it serves.
+    const second = await spawnServer({ ...env, ISSUER: '' });
     try {
+      expect(second.output()).not.toContain('creating the embedded database');
+      const port = new URL(second.url).port;
+      const metadata = (await (await fetch(`${second.url}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+      expect(metadata.issuer).toBe(`http://localhost:${port}`);
+      // oidc-provider names endpoints from the request's own host; the port is what mattered.
+      expect(new URL(metadata.token_endpoint!).port).toBe(port);
       const jwks = (await (await fetch(`${second.url}/oauth2/jwks`)).json()) as { keys: Array<{ kid: string }> };
       expect(jwks.keys.map((k) => k.kid).sort()).toEqual(kids);
       expect((await clientCredentials(second.url, clientId, clientSecret)).status).toBe(200);
