@@ -6,7 +6,9 @@ import { buildRegistryServices } from '../compose/registry.js';
 import { lockHolder } from '../db/data-dir-lock.js';
 import { KeywardError } from '../lib/errors.js';
 import { runCommand, type Command, type CommandResult } from '../operator/commands.js';
-import { parseInvocation, UsageError, USAGE } from './parse.js';
+import { parseInvocation, UsageError } from './parse.js';
+import { humanOutput } from './output.js';
+import { readSecret } from './read-secret.js';
 import { sendControlCommand } from '../control/client.js';
 
 async function execute(config: Config, command: Command): Promise<CommandResult> {
@@ -26,34 +28,32 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** A password: standard input when piped, else a prompt that does not echo. */
+  readSecret(prompt: string): Promise<string>;
 }
 
 const processIo: CliIo = {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  readSecret: (prompt) => readSecret(prompt),
 };
-
-function print(result: CommandResult, json: boolean, io: CliIo): void {
-  if (json) {
-    io.stdout(`${JSON.stringify(result)}\n`);
-    return;
-  }
-  for (const [key, value] of Object.entries(result)) {
-    io.stdout(`${key}: ${Array.isArray(value) ? value.join(' ') : String(value)}\n`);
-  }
-}
 
 /** Runs one command and answers its exit code: 0, 1 (refused or failed), 2 (usage). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   try {
-    const { command, json } = parseInvocation(argv);
-    if (command === 'help') {
-      io.stdout(`${USAGE}\n`);
+    const invocation = parseInvocation(argv);
+    if (invocation.kind === 'help') {
+      io.stdout(`${invocation.text}\n`);
       return 0;
     }
-    const result = await execute(loadConfig(io.env), command);
-    print(result, json, io);
+    const { command, json, notice } = invocation;
+    for (const warning of invocation.warnings) io.stderr(`keyward: warning: ${warning}\n`);
+    const config = loadConfig(io.env);
+    if (invocation.readsPassword && 'password' in command) command.password = await io.readSecret('Password: ');
+    const result = await execute(config, command);
+    io.stdout(json ? `${JSON.stringify(result)}\n` : humanOutput(result));
+    if (notice && !json) io.stdout(`\n${notice}\n`);
     return 0;
   } catch (err) {
     const known = err instanceof UsageError || err instanceof ConfigError || err instanceof KeywardError;

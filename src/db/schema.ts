@@ -60,6 +60,8 @@ export interface UsersTable {
   email: string;
   /** argon2id PHC string. */
   password_hash: string;
+  /** Part of the login-failure counters' keys; raised to start them afresh (unlock, new password). */
+  login_generation: ColumnType<number, never, number>;
   created_at: CreatedAt;
 }
 

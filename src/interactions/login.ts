@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { RateLimiter, Limit } from '../rate-limit/limiter.js';
-import { findUserByEmail } from '../users/repository.js';
+import { findUserByEmail, type User } from '../users/repository.js';
 import { verifyPassword } from '../users/password.js';
 import { hashCredential } from '../crypto/keyring.js';
 import { csrfToken } from '../http/form-guard.js';
@@ -28,19 +28,22 @@ export interface LoginDeps {
 }
 
 export function loginRoutes(router: Router, deps: LoginDeps, pages: InteractionPages) {
-  /** The account by an HMAC of its email, never the email itself. */
-  const accountKey = (email: string) => hashCredential(deps.pepper, email.trim().toLowerCase());
+  /**
+   * The account by an HMAC of its email (never the email itself) and its login generation, which
+   * `keyward user unlock` and a new password raise: the counters start afresh.
+   */
+  const accountKey = (email: string, user: User | undefined) => `${hashCredential(deps.pepper, email.trim().toLowerCase())}:g${user?.login_generation ?? 0}`;
 
-  const loginLimits = (ctx: Context, email: string): Limit[] => [
-    { key: `login:account-ip:${accountKey(email)}:${ctx.ip}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_IP, windowSeconds: LOGIN_FAILURE_WINDOW },
+  const loginLimits = (ctx: Context, account: string): Limit[] => [
+    { key: `login:account-ip:${account}:${ctx.ip}`, max: LOGIN_FAILURES_PER_ACCOUNT_AND_IP, windowSeconds: LOGIN_FAILURE_WINDOW },
     { key: `login:ip:${ctx.ip}`, max: LOGIN_FAILURES_PER_IP, windowSeconds: LOGIN_FAILURE_WINDOW },
   ];
 
   /** Failures against the account from any address: counted, never refused (a slowdown). */
-  const accountFailures = (email: string): Limit => ({ key: `login:account:${accountKey(email)}`, max: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_FAILURE_WINDOW });
+  const accountFailures = (account: string): Limit => ({ key: `login:account:${account}`, max: Number.MAX_SAFE_INTEGER, windowSeconds: LOGIN_FAILURE_WINDOW });
 
-  async function slowDown(email: string): Promise<void> {
-    const failures = await deps.limiter.count(accountFailures(email));
+  async function slowDown(account: string): Promise<void> {
+    const failures = await deps.limiter.count(accountFailures(account));
     if (failures < ACCOUNT_FAILURES_BEFORE_SLOWDOWN) return;
     const delay = Math.min(SLOWDOWN_MAX_MS, SLOWDOWN_STEP_MS * (failures - ACCOUNT_FAILURES_BEFORE_SLOWDOWN + 1));
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -57,7 +60,11 @@ export function loginRoutes(router: Router, deps: LoginDeps, pages: InteractionP
     const body = await pages.form(ctx, details);
     const email = (body.get('email') ?? '').slice(0, 254);
     const password = (body.get('password') ?? '').slice(0, 1024);
-    const limits = loginLimits(ctx, email);
+    // The row is read first (an indexed lookup) because its generation is part of the counters'
+    // keys; the counting still comes before the password hash, the expensive part.
+    const user = email ? await findUserByEmail(deps.db, email) : undefined;
+    const account = accountKey(email, user);
+    const limits = loginLimits(ctx, account);
     // Counted before the password is hashed, so concurrent guesses cannot all reach argon2;
     // taken back when the password is right.
     const wait = await deps.limiter.consume(limits);
@@ -67,10 +74,9 @@ export function loginRoutes(router: Router, deps: LoginDeps, pages: InteractionP
       ctx.status = 429;
       return;
     }
-    await slowDown(email);
-    const user = email ? await findUserByEmail(deps.db, email) : undefined;
+    await slowDown(account);
     if (!(await verifyPassword(user?.password_hash, password)) || !user) {
-      await deps.limiter.consume([accountFailures(email)]);
+      await deps.limiter.consume([accountFailures(account)]);
       await showLogin(ctx, details, { email, error: LOGIN_FAILED });
       ctx.status = 401;
       return;

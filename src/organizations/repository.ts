@@ -18,9 +18,21 @@ export async function createOrganization(
     .executeTakeFirstOrThrow();
 }
 
+/** Every organization, newest first (the operator's view; there is no paging at this scale). */
+export async function listOrganizations(db: Kysely<Database>): Promise<Organization[]> {
+  return db.selectFrom('organizations').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
 export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | undefined> {
   if (!storable(id)) return undefined;
   return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The organization, or 404 naming it. */
+export async function organizationRequired(db: Kysely<Database>, id: string): Promise<Organization> {
+  const organization = await findOrganization(db, id);
+  if (!organization) throw new KeywardError('not_found', `no organization ${id}`, 'organization_id');
+  return organization;
 }
 
 export async function setOrganizationPlan(db: Kysely<Database>, id: string, plan: string): Promise<Organization> {
@@ -29,7 +41,6 @@ export async function setOrganizationPlan(db: Kysely<Database>, id: string, plan
 
 /** The product scopes of the organization's plan, read now (creation paths); 404 when it does not exist. */
 export async function planOfOrganization(db: Kysely<Database>, plans: Plans, organizationId: string): Promise<readonly string[]> {
-  const organization = await findOrganization(db, organizationId);
-  if (!organization) throw new KeywardError('not_found', `no organization ${organizationId}`, 'organization_id');
+  const organization = await organizationRequired(db, organizationId);
   return plans[organization.plan] ?? [];
 }

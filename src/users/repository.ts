@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, Role, UsersTable } from '../db/schema.js';
 import { KeywardError } from '../lib/errors.js';
 import { randomId } from '../crypto/random.js';
@@ -31,11 +31,15 @@ function checkRole(role: string): Role {
   return role as Role;
 }
 
-export async function createUser(db: Kysely<Database>, input: { email: string; password: string }): Promise<User> {
-  const email = normaliseEmail(input.email);
-  if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) {
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     throw new KeywardError('invalid_request', `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, 'password');
   }
+}
+
+export async function createUser(db: Kysely<Database>, input: { email: string; password: string }): Promise<User> {
+  const email = normaliseEmail(input.email);
+  checkPassword(input.password);
   if (await findUserByEmail(db, email)) throw new KeywardError('conflict', 'a user with this email exists', 'email');
   return db
     .insertInto('users')
@@ -47,6 +51,34 @@ export async function createUser(db: Kysely<Database>, input: { email: string; p
 export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
   if (!storable(email)) return undefined;
   return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+}
+
+/**
+ * A new password, and fresh login-failure counters (whoever was locked out by the old one is
+ * not by the new one). Sessions already signed in stay so: they end at sign-out or expiry.
+ */
+export async function setPassword(db: Kysely<Database>, email: string, password: string): Promise<User> {
+  checkPassword(password);
+  const user = await db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(password), login_generation: sql<number>`login_generation + 1` })
+    .where('email', '=', normaliseEmail(email))
+    .returningAll()
+    .executeTakeFirst();
+  if (!user) throw new KeywardError('not_found', `no user with email ${email}`, 'email');
+  return user;
+}
+
+/** Starts the account's login-failure counters afresh: its owner may sign in at once. */
+export async function unlockLogin(db: Kysely<Database>, email: string): Promise<User> {
+  const user = await db
+    .updateTable('users')
+    .set({ login_generation: sql<number>`login_generation + 1` })
+    .where('email', '=', normaliseEmail(email))
+    .returningAll()
+    .executeTakeFirst();
+  if (!user) throw new KeywardError('not_found', `no user with email ${email}`, 'email');
+  return user;
 }
 
 export async function findUser(db: Kysely<Database>, id: string): Promise<User | undefined> {

@@ -118,32 +118,32 @@ describe('keyward user and member commands', () => {
     const a = json(await runCommand(['org', 'create', '--name', 'A', '--json'], env));
     const b = json(await runCommand(['org', 'create', '--name', 'B', '--json'], env));
     const email = `cli-${Date.now()}@Example.com`;
-    const user = json(await runCommand(['user', 'create', '--email', email, '--password', 'correct horse', '--org', String(a.id), '--role', 'admin', '--json'], env));
+    const user = json(await runCommand(['user', 'create', '--email', email, '--org', String(a.id), '--role', 'admin', '--json'], env, 'correct horse'));
     expect(user.id).toMatch(/^usr_/);
     expect(user.email).toBe(email.toLowerCase());
     const member = json(await runCommand(['member', 'add', '--org', String(b.id), '--email', email, '--json'], env));
     expect(member).toEqual({ user_id: user.id, organization_id: b.id, role: 'member' });
     const row = await server.services.database.db.selectFrom('users').selectAll().where('id', '=', String(user.id)).executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
-    const again = await runCommand(['user', 'create', '--email', email, '--password', 'another one'], env);
+    const again = await runCommand(['user', 'create', '--email', email], env, 'another one');
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toBe('keyward: a user with this email exists');
   });
 
   it.each([
-    [['user', 'create', '--email', 'not-an-email', '--password', 'long enough'], 'email is not a valid address'],
-    [['user', 'create', '--email', 'a@b.example', '--password', 'short'], 'password must be'],
-    [['user', 'create', '--email', 'c@d.example', '--password', 'long enough', '--org', 'org_none'], 'no organization'],
-    [['member', 'add', '--org', 'org_x', '--email', 'ghost@example.com'], 'no user with email'],
-  ])('refuses %j in one line', async (args, message) => {
-    const result = await runCommand(args, env);
+    [['user', 'create', '--email', 'not-an-email'], 'long enough', 'email is not a valid address'],
+    [['user', 'create', '--email', 'a@b.example'], 'short', 'password must be'],
+    [['user', 'create', '--email', 'c@d.example', '--org', 'org_none'], 'long enough', 'no organization'],
+    [['member', 'add', '--org', 'org_x', '--email', 'ghost@example.com'], undefined, 'no user with email'],
+  ])('refuses %j in one line', async (args, password, message) => {
+    const result = await runCommand(args, env, password);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('leaves no user behind when the organization is wrong', async () => {
-    await runCommand(['user', 'create', '--email', 'orphan@example.com', '--password', 'long enough', '--org', 'org_none'], env);
+    await runCommand(['user', 'create', '--email', 'orphan@example.com', '--org', 'org_none'], env, 'long enough');
     const row = await server.services.database.db.selectFrom('users').select('id').where('email', '=', 'orphan@example.com').executeTakeFirst();
     expect(row).toBeUndefined();
   });

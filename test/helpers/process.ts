@@ -64,16 +64,17 @@ const CLI_TIMEOUT_MS = 60_000;
  * Runs the CLI as a process. One that outlives CLI_TIMEOUT_MS is killed (it could otherwise
  * hold the embedded database's lock and fail the tests after it) and reported as such.
  */
-export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   const child = spawn(process.execPath, ['bin/keyward.js', ...args], {
     cwd: ROOT,
     env: { ...BASE_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => {
     stderr += `\n(killed after ${CLI_TIMEOUT_MS} ms)`;
     child.kill('SIGKILL');
@@ -84,13 +85,18 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
 }
 
 /**
- * Runs a CLI command in this process, with `env` as its whole environment: the same code as the
- * `keyward` bin without a process start, for tests that are about the command, not the process.
+ * Runs a CLI command in this process, with `env` as its whole environment and `input` as the
+ * password it reads: the same code as the `keyward` bin without a process start, for tests that
+ * are about the command, not the process.
  */
-export async function runCommand(args: string[], env: Record<string, string>): Promise<CliResult> {
+export async function runCommand(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(args, { env: { NODE_ENV: 'test', ...env }, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const readSecret = async () => {
+    if (input === undefined) throw new Error('the command asked for a password and the test gave none');
+    return input;
+  };
+  const code = await main(args, { env: { NODE_ENV: 'test', ...env }, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), readSecret });
   return { code, stdout, stderr };
 }
 
