@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './server.js';
+import { freePort } from './free-port.js';
 
 export interface PrivateRedisCluster {
   /** A seed node, as REDIS_URL with REDIS_CLUSTER=true takes it. */

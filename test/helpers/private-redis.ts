@@ -1,13 +1,15 @@
 // A Redis of the test's own, on a free port, that the test may stop and start (never the
-// shared one on 6379).
+// shared one on 6379); also `npm test`'s Redis when nothing answers on TEST_REDIS_URL.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './server.js';
+import { freePort } from './free-port.js';
 
 export interface PrivateRedis {
   url: string;
+  /** The temporary folder it runs in. */
+  dir: string;
   start(): Promise<void>;
   stop(): void;
   remove(): void;
@@ -19,6 +21,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
   const cli = (...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args], { stdio: 'pipe' }).toString().trim();
   const redis: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
+    dir,
     async start() {
       execFileSync('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'no',
@@ -46,6 +49,11 @@ export async function privateRedis(): Promise<PrivateRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await redis.start();
+  try {
+    await redis.start();
+  } catch (err) {
+    redis.remove();
+    throw err;
+  }
   return redis;
 }

@@ -1,7 +1,6 @@
 // Builds and starts a real Keyward (real Postgres, real Redis, real HTTP) for one test file.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,7 +11,9 @@ import { buildServices, type Services } from '../../src/compose/services.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { runCommand } from '../../src/operator/commands.js';
+import { freePort } from './free-port.js';
 import type { TestUser } from './oauth-flow.js';
+
 
 export interface TestServer {
   url: string;
@@ -42,17 +43,6 @@ export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 /** A replica's environment on the suite's Postgres and Redis, under its own Redis key prefix. */
 export function sharedStoresEnv(redisKeyPrefix: string): Record<string, string> {
   return { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: redisKeyPrefix, KEYWARD_SECRET: TEST_SECRET };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface TestServerOptions {

@@ -1,6 +1,7 @@
 // /metrics in Prometheus format; METRICS_PORT moves it off the public port. Request ids.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, freePort, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/free-port.js';
 import { basic, codeExchange, postForm } from '../helpers/oauth-flow.js';
 import { startMetricsServer } from '../../src/metrics/endpoint.js';
 import { operatorKey } from '../management/helpers.js';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deleteRedisPrefix, freePort, TEST_SECRET } from '../helpers/server.js';
+import { deleteRedisPrefix, TEST_SECRET } from '../helpers/server.js';
+import { freePort } from '../helpers/free-port.js';
 import { basic } from '../helpers/oauth-flow.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -9,7 +9,8 @@ import { createLogger } from '../../src/lib/logger.js';
 import { buildRegistryServices, type RegistryServices } from '../../src/compose/registry.js';
 import { runCommand } from '../../src/operator/commands.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
-import { deleteRedisPrefix, freePort, sharedStoresEnv } from '../helpers/server.js';
+import { deleteRedisPrefix, sharedStoresEnv } from '../helpers/server.js';
+import { freePort } from '../helpers/free-port.js';
 import { basic, cookieHeader, cookiesFrom, csrfOf, formAction, pkcePair } from '../helpers/oauth-flow.js';
 
 const prefix = `kwtest:${randomBytes(4).toString('hex')}:`;

@@ -4,19 +4,15 @@
 // The one thing served without the database is a client read from it in the last CACHE_TTL
 // (10 s, src/clients/registry.ts): that is the TTL counted from the last successful read,
 // never extended because the database is away (docs/security.md, Decisions).
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTestServer, type TestServer } from '../../helpers/server.js';
+import { privatePostgres, type PrivatePostgres } from '../../helpers/private-postgres.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { basic, postForm } from '../../helpers/oauth-flow.js';
 import { operatorKey } from '../../management/helpers.js';
 
 const CLIENT_CACHE_TTL_MS = 10_000; // src/clients/registry.ts CACHE_TTL_MS
-const cluster = `kw_fault_${randomBytes(3).toString('hex')}`;
-const version = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n')[0]!;
-let port: number;
+let postgres: PrivatePostgres;
 let server: TestServer;
-const ctl = (action: string, ...args: string[]) => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, cluster, action, ...args], { stdio: 'pipe' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function ready(expected: number) {
@@ -41,20 +37,18 @@ function expectUnavailable(res: Awaited<ReturnType<typeof postForm>>) {
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  execFileSync('pg_createcluster', [version, cluster, '-p', String(port), '--', '--auth=trust'], { stdio: 'pipe' });
-  ctl('start');
-  server = await startTestServer({ env: { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres` } });
+  postgres = await privatePostgres();
+  server = await startTestServer({ env: { DATABASE_URL: postgres.url } });
 }, 120_000);
 
 afterAll(async () => {
   try {
-    ctl('start');
+    postgres?.start(); // a test that failed mid-outage: let the server stop cleanly
   } catch {
     // running
   }
   await server?.stop();
-  execFileSync('pg_dropcluster', ['--stop', version, cluster], { stdio: 'pipe' });
+  postgres?.remove();
 }, 60_000);
 
 describe('G54 Postgres outage', () => {
@@ -70,7 +64,7 @@ describe('G54 Postgres outage', () => {
     expect((await clientCredentials(cached)).status).toBe(200);
     const readAt = Date.now(); // the cache entry expires at most CLIENT_CACHE_TTL_MS after this
 
-    ctl('stop', '-m', 'fast');
+    postgres.stop();
     const readiness = await fetch(`${server.url}/readyz`);
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({ checks: { database: 'down' } });
@@ -96,10 +90,10 @@ describe('G54 Postgres outage', () => {
     expectUnavailable(await clientCredentials(cached));
 
     const restarted = Date.now();
-    ctl('start');
+    postgres.start();
     // Within one readiness-probe interval (k8s/deployment.yaml: periodSeconds 5), no restart.
     expect(await ready(200)).toBe(200);
-    expect(Date.now() - restarted).toBeLessThan(5000 + 3000); // pg_ctlcluster start itself takes a moment
+    expect(Date.now() - restarted).toBeLessThan(5000 + 3000); // pg_ctl start itself takes a moment
     expect((await clientCredentials(cached)).status).toBe(200);
     expect((await clientCredentials(uncached)).status).toBe(200);
     expect((await fetch(`${server.url}/v1/api-keys`, { headers: { 'x-api-key': key.key } })).status).toBe(200);

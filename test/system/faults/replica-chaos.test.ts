@@ -15,7 +15,8 @@ import { createLogger } from '../../../src/lib/logger.js';
 import { buildRegistryServices, type RegistryServices } from '../../../src/compose/registry.js';
 import { runCommand } from '../../../src/operator/commands.js';
 import { spawnServer, type ServerProcess } from '../../helpers/process.js';
-import { deleteRedisPrefix, freePort, sharedStoresEnv } from '../../helpers/server.js';
+import { deleteRedisPrefix, sharedStoresEnv } from '../../helpers/server.js';
+import { freePort } from '../../helpers/free-port.js';
 import { basic, pkcePair } from '../../helpers/oauth-flow.js';
 import { startBalancer, type Backend, type Balancer, type Route } from '../../helpers/balancer.js';
 
@@ -207,14 +208,15 @@ describe('G55 replicas terminated under load', () => {
     const flowsLoop = async () => {
       while (Date.now() < end) await codeFlow();
     };
-    const exits: Array<Promise<number | null>> = [];
+    /** 0, or why a replica did not drain and exit cleanly. */
+    const exits: Array<Promise<0 | string>> = [];
     const chaos = async () => {
       for (let at = started + INTERVAL * 1000; at < end; at += INTERVAL * 1000) {
         await sleep(at - Date.now());
         const live = replicas.filter((r) => r.backend.terminatedAt === undefined);
         const victim = live[randomInt(live.length)]!;
         victim.backend.terminatedAt = Date.now();
-        exits.push(victim.process.stop().then((code) => (lb.remove(victim.backend), code)));
+        exits.push(victim.process.stop().then((code) => (lb.remove(victim.backend), code === 0 ? 0 : `${victim.backend.name} exited ${code}:\n${victim.process.output().slice(-3000)}`)));
         await startReplica(); // as the ReplicaSet does once a pod is terminating
       }
     };
@@ -244,7 +246,7 @@ describe('G55 replicas terminated under load', () => {
     expect(lb.noBackend).toBe(0);
     expect(failures.length / total).toBeLessThanOrEqual(0.001);
     expect(codes.length).toBe(Math.ceil(SECONDS / INTERVAL) - 1);
-    expect(codes.every((code) => code === 0)).toBe(true); // each drained and exited cleanly
+    expect(codes.filter((code) => code !== 0)).toEqual([]); // each drained and exited cleanly
     // Enough traffic to see every termination: a floor a starved machine (a niced run beside
     // another suite sent 34 a second) still clears; the error budget above is what is judged.
     expect(total).toBeGreaterThan(SECONDS * 20);
