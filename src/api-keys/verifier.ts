@@ -16,7 +16,7 @@ export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'w
 
 export type KeyVerification =
   | { ok: true; key: ApiKeyRecord }
-  | { ok: false; code: 'invalid_api_key' | 'ip_not_allowed'; reason: RefusalReason; key?: ApiKeyRecord };
+  | { ok: false; reason: RefusalReason; key?: ApiKeyRecord };
 
 export interface VerifyContext {
   /** The caller's address; required when the key has an allowlist. */
@@ -76,7 +76,7 @@ export class ApiKeyVerifier {
 
   /** The verdict, at once when the key is cached (src/lib/maybe-promise.ts). */
   verify(candidate: string, context: VerifyContext = {}): MaybePromise<KeyVerification> {
-    if (!parseApiKey(candidate, this.labels).ok) return this.report({ ok: false, code: 'invalid_api_key', reason: 'malformed' });
+    if (!parseApiKey(candidate, this.labels).ok) return this.report({ ok: false, reason: 'malformed' });
     if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
     const keyHash = this.hash(candidate);
     const hit = this.cached(keyHash);
@@ -110,16 +110,16 @@ export class ApiKeyVerifier {
   }
 
   private judge({ record, admits }: CacheEntry, context: VerifyContext): KeyVerification {
-    if (!record) return { ok: false, code: 'invalid_api_key', reason: 'unknown' };
+    if (!record) return { ok: false, reason: 'unknown' };
     const now = Date.now();
-    if (record.revoked_at && record.revoked_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'revoked', key: record };
-    if (record.expires_at && record.expires_at.getTime() <= now) return { ok: false, code: 'invalid_api_key', reason: 'expired', key: record };
-    if (context.mode && record.mode !== context.mode) return { ok: false, code: 'invalid_api_key', reason: 'wrong_mode', key: record };
+    if (record.revoked_at && record.revoked_at.getTime() <= now) return { ok: false, reason: 'revoked', key: record };
+    if (record.expires_at && record.expires_at.getTime() <= now) return { ok: false, reason: 'expired', key: record };
+    if (context.mode && record.mode !== context.mode) return { ok: false, reason: 'wrong_mode', key: record };
     if (record.ip_allowlist.length > 0 && !(context.ip && admits(context.ip))) {
-      return { ok: false, code: 'ip_not_allowed', reason: 'ip_not_allowed', key: record };
+      return { ok: false, reason: 'ip_not_allowed', key: record };
     }
     if (record.type === 'publishable' && record.allowed_origins.length > 0 && !(context.origin && record.allowed_origins.includes(context.origin))) {
-      return { ok: false, code: 'invalid_api_key', reason: 'origin_not_allowed', key: record };
+      return { ok: false, reason: 'origin_not_allowed', key: record };
     }
     this.onUse(record.id);
     return { ok: true, key: record };

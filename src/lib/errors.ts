@@ -11,7 +11,6 @@ export type ErrorCode =
   | 'invalid_api_key'
   | 'missing_credentials'
   | 'insufficient_scope'
-  | 'ip_not_allowed'
   | 'scope_not_allowed'
   | 'rate_limited'
   | 'unauthorized_client'
@@ -36,7 +35,6 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_api_key: 401,
   missing_credentials: 401,
   insufficient_scope: 403,
-  ip_not_allowed: 403,
   scope_not_allowed: 422,
   rate_limited: 429,
   unauthorized_client: 400,

@@ -56,12 +56,13 @@ export function managementAuthenticator(deps: {
 
   async function identify(ctx: Context, credential: string): Promise<Actor> {
     // A JWT goes to the token path; anything else is judged as an API key, so a malformed,
-    // unknown, revoked or expired key all get the same answer (checklist F47).
+    // unknown, revoked, expired or wrong-address key all get the same answer (checklist F47),
+    // as from keyward/verify: a stolen key tried elsewhere learns nothing. The organization's
+    // audit log has the reason.
     if (!JWT_SHAPE.test(credential)) {
       const result = await deps.keys.verify(credential, { ip: ctx.ip });
       if (!result.ok) {
         if (result.key) await auditRefusal(result.key.id, result.key.organization_id, result.reason);
-        if (result.code === 'ip_not_allowed') throw new KeywardError('ip_not_allowed', 'this key may not be used from this address');
         throw new KeywardError('invalid_api_key', 'the API key is not valid');
       }
       if (result.key.type === 'publishable') {

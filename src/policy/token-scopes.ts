@@ -1,7 +1,8 @@
 // What an access token may carry, decided when it is issued, on both token paths (oidc-provider's
 // getResourceServerInfo in oauth/provider/resources.ts and the client-credentials fast path):
 //  - client credentials: requested ∩ the client's registered scopes ∩ the organization's plan
-//    now, so a plan change applies to the next token; a scope beyond them is refused.
+//    now, so a plan change applies to the next token; a scope beyond them is refused. A request
+//    without scope gets all of those (RFC 6749 §3.3: the server's pre-defined default).
 //  - a user's grant (code exchange, every refresh): the grant ∩ the client's registered scopes
 //    ∩ the plan ∩ what the user's role allows now, silently narrowed (RFC 6749 §3.3), so a
 //    demoted admin's refresh never yields a management scope again.
@@ -46,11 +47,16 @@ export function clientCredentialsRefusal(request: ClientCredentialsRequest): { s
   return undefined;
 }
 
+/** Every scope a client-credentials token for `resource` may carry: the default when none is asked for. */
+export function clientCredentialsCeiling(request: Omit<ClientCredentialsRequest, 'requested'>): string[] {
+  return tokenCeiling(request.audiences, request.resource, request.plan, { kind: 'credential', holds: request.clientScopes }) ?? [];
+}
+
 /** The decision and, when within bounds, every scope such a token may carry (the resource server's scope). */
 export function clientCredentialsScopes(request: ClientCredentialsRequest): ScopeDecision {
   const refused = clientCredentialsRefusal(request);
   if (refused) return { ok: false, ...refused };
-  return { ok: true, scopes: tokenCeiling(request.audiences, request.resource, request.plan, { kind: 'credential', holds: request.clientScopes }) ?? [] };
+  return { ok: true, scopes: clientCredentialsCeiling(request) };
 }
 
 export function userTokenScopes(input: {

@@ -29,7 +29,7 @@ import { replayBody } from './body-replay.js';
 import type { TokenEndpoint } from './endpoint.js';
 import { audienceKind, tokenResource, type Audiences } from '../policy/audiences.js';
 import { organizationClaim } from '../grants/token-claims.js';
-import { clientCredentialsRefusal } from '../policy/token-scopes.js';
+import { clientCredentialsCeiling, clientCredentialsRefusal } from '../policy/token-scopes.js';
 
 // oidc-provider's own limit for token request bodies.
 const MAX_BODY_BYTES = 56 * 1024;
@@ -120,14 +120,18 @@ export function clientCredentialsFastPath(deps: FastPathDeps): TokenEndpoint {
     const lookup = deps.planOf(client.organization_id);
     // No await on a cache hit: each turn of the microtask queue shows at this rate (src/lib/maybe-promise.ts).
     const plan = lookup instanceof Promise ? await lookup : lookup;
-    if (!plan || clientCredentialsRefusal({ audiences: deps.audiences, resource, requested: scopes, clientScopes, plan })) return undefined;
+    if (!plan) return undefined;
+    const request = { audiences: deps.audiences, resource, requested: scopes, clientScopes, plan };
+    if (clientCredentialsRefusal(request)) return undefined;
+    // No scope asked for: every scope the client may have in this token (RFC 6749 §3.3 default).
+    const granted = scopes.length > 0 ? scopes : clientCredentialsCeiling(request);
     deps.assertStoreAvailable();
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;
 
     // The claims and their order as oidc-provider's JWT access-token format writes them,
     // with Keyward's own claim first, from the function the provider's hook also calls.
-    const scope = [...new Set(scopes)].join(' ') || undefined;
+    const scope = [...new Set(granted)].join(' ') || undefined;
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + deps.accessTokenTtl;
     const accessToken = await new SignJWT({

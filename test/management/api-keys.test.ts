@@ -238,8 +238,11 @@ describe('verification', () => {
   it('applies the IP allowlist to the socket address, ignoring a spoofed X-Forwarded-For', async () => {
     const outside = await create({ name: 'Office', scopes: ['api-keys:read'], ip_allowlist: ['10.0.0.0/8'] });
     const refused = await api(server, 'GET', '/v1/api-keys', String(outside.body.key), undefined, { 'x-forwarded-for': '10.1.2.3' });
-    expect(refused.status).toBe(403);
-    expect(refused.body.error).toBe('ip_not_allowed');
+    // The same answer as any refused key (and as keyward/verify's); the reason is audited.
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_api_key');
+    const audited = await server.services.database.db.selectFrom('audit_events').select('data').where('target', '=', String(outside.body.id)).where('action', '=', 'api_key.verification_failed').execute();
+    expect(audited.map((e) => e.data)).toContainEqual(expect.objectContaining({ reason: 'ip_not_allowed' }));
     const inside = await create({ name: 'Local', scopes: ['api-keys:read'], ip_allowlist: ['127.0.0.0/8', '::1/128'] });
     expect((await api(server, 'GET', '/v1/api-keys', String(inside.body.key))).status).toBe(200);
     expect((await create({ name: 'Bad', ip_allowlist: ['10.0.0.0/33'] })).body.param).toBe('ip_allowlist');

@@ -108,6 +108,22 @@ describe('client_credentials', () => {
     expect(res.body.error).toBe('invalid_request');
   });
 
+  it('issues the client\'s registered scopes when none is asked for (RFC 6749 §3.3), on either token path', async () => {
+    const basicAuth = { authorization: basic(client.clientId, client.clientSecret) };
+    // Basic authentication takes the fast path; client_secret_post is oidc-provider's.
+    const postClient = await server.createClient({ org, grants: ['client_credentials'], scope: 'invoices:read clients:read', authMethod: 'client_secret_post' });
+    const viaFastPath = await token({}, basicAuth);
+    const viaProvider = await token({ client_id: postClient.clientId, client_secret: postClient.clientSecret });
+    expect(viaFastPath.body.scope).toBe('clients:read invoices:read invoices:write');
+    expect(viaProvider.body.scope).toBe('clients:read invoices:read');
+    const claims = JSON.parse(Buffer.from(String(viaProvider.body.access_token).split('.')[1]!, 'base64url').toString()) as { scope: string };
+    expect(claims.scope).toBe('clients:read invoices:read');
+    // A management client asks for its audience and gets its management scopes, never product ones.
+    const manager = await server.createClient({ org, grants: ['client_credentials'], scope: 'api-keys:read invoices:read' });
+    const management = await token({ resource: server.services.config.managementAudience }, { authorization: basic(manager.clientId, manager.clientSecret) });
+    expect(management.body.scope).toBe('api-keys:read');
+  });
+
   it('refuses a scope the client is not allowed with invalid_scope (checklist B23)', async () => {
     const auth = { authorization: basic(client.clientId, client.clientSecret) };
     expect((await token({ scope: 'payouts:write' }, auth)).body.error).toBe('invalid_scope');

@@ -50,8 +50,13 @@ export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
     if (ctx.oidc.params?.grant_type === 'client_credentials') {
       const organizationId = String((client as unknown as { organization_id: string }).organization_id);
       const plan = await planOrRefuse(deps.lookups.planOf(organizationId));
-      const decision = clientCredentialsScopes({ audiences, resource, requested: requestedScopes(ctx), clientScopes, plan });
+      const requested = requestedScopes(ctx);
+      const decision = clientCredentialsScopes({ audiences, resource, requested, clientScopes, plan });
       if (!decision.ok) throw new errors.InvalidScope(decision.description, decision.scope);
+      // No scope asked for: the client's own, as the plan allows them for this audience (RFC 6749
+      // §3.3's pre-defined default), the same as the fast path. The grant reads the requested
+      // scopes from the parameters after this hook, so the default goes there.
+      if (requested.length === 0 && decision.scopes.length > 0) ctx.oidc.params!.scope = decision.scopes.join(' ');
       return decision.scopes;
     }
     const grant = ctx.oidc.entities.Grant;
