@@ -11,6 +11,7 @@ import { apiKeyOperations } from './api-key-operations.js';
 import { clientOperations } from './client-operations.js';
 import { memberOperations } from './member-operations.js';
 import { auditOperations } from './audit-operations.js';
+import { organizationOperations } from './organization-operations.js';
 import type { Operation } from './operation.js';
 
 export type { Operation, OperationInput } from './operation.js';
@@ -23,5 +24,5 @@ export interface OperationDeps {
 }
 
 export function managementOperations(deps: OperationDeps): Operation[] {
-  return [...apiKeyOperations(deps.db, deps.keys), ...clientOperations(deps.clients), ...memberOperations(deps.members), ...auditOperations(deps.db)];
+  return [...apiKeyOperations(deps.db, deps.keys), ...clientOperations(deps.clients), ...memberOperations(deps.members), ...auditOperations(deps.db), ...organizationOperations(deps.db)];
 }

@@ -99,6 +99,16 @@ export function listOf<T extends z.ZodType>(item: T) {
 
 export const ErrorObject = z.object({ error: z.string(), error_description: z.string(), param: z.string().optional(), scope: z.string().optional() });
 
+export const RenameOrganization = z.object({ name: z.string().min(1).max(200) }).strict();
+
+export const OrganizationObject = z.object({
+  id: z.string(),
+  object: z.literal('organization'),
+  name: z.string(),
+  plan: z.string(),
+  created: timestamp,
+});
+
 export const AuditEventObject = z.object({
   id: z.string(),
   object: z.literal('audit_event'),
