@@ -78,11 +78,15 @@ export function keyService(deps: KeyServiceDeps) {
 
   function resolveScopes(type: ApiKeyType, requested: string[] | undefined, plan: readonly string[], actor: Actor): string[] {
     if (type === 'publishable') {
+      if (deps.publicScopes.length === 0) {
+        throw new KeywardError('invalid_request', 'publishable keys are off: the operator has set no PUBLIC_SCOPES, the scopes a key shipped in a web page or app may hold', 'type');
+      }
       const allowed = new Set(deps.publicScopes);
       for (const scope of expandScopes(requested ?? [], vocabulary)) {
-        if (!allowed.has(scope)) throw notAllowed(scope, 'cannot be held by a publishable key (see PUBLIC_SCOPES)');
+        if (!allowed.has(scope)) throw notAllowed(scope, `cannot be held by a publishable key (PUBLIC_SCOPES: ${deps.publicScopes.join(' ')})`);
       }
-      return requested ?? [];
+      // Without scopes: every public scope this organization's plan and the actor allow.
+      return requested?.length ? requested : deps.publicScopes.filter((scope) => !firstRefused([scope], plan, actor.grantor, vocabulary));
     }
     if (type === 'restricted' && !requested?.length) {
       throw new KeywardError('invalid_request', 'a restricted key must list its scopes', 'scopes');

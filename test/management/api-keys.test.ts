@@ -55,18 +55,33 @@ describe('creating keys', () => {
     expect(new Set(res.body.scopes as string[])).toEqual(new Set(['invoices:read', 'invoices:write', 'clients:read']));
   });
 
-  it('requires scopes for a restricted key, and refuses scopes on a publishable one', async () => {
+  it('requires scopes for a restricted key, and refuses publishable keys while PUBLIC_SCOPES is empty, saying why', async () => {
     const restricted = await create({ name: 'R', type: 'restricted' });
     expect(restricted.status).toBe(400);
     expect(restricted.body.param).toBe('scopes');
-    const publishable = await create({ name: 'P', type: 'publishable', scopes: ['invoices:read'] });
-    expect(publishable.status).toBe(422);
-    const bare = await create({ name: 'P', type: 'publishable', mode: 'test' });
-    expect(bare.status).toBe(201);
-    expect(String(bare.body.key)).toMatch(/^pk_test_/);
-    // A publishable key never reaches the management API.
-    const refused = await api(server, 'GET', '/v1/api-keys', String(bare.body.key));
-    expect(refused.status).toBe(403);
+    const off = await create({ name: 'P', type: 'publishable', mode: 'test' });
+    expect(off.status).toBe(400);
+    expect(off.body).toMatchObject({ error: 'invalid_request', param: 'type' });
+    expect(off.body.error_description).toContain('no PUBLIC_SCOPES');
+  });
+
+  it('gives a publishable key the public scopes, refuses any other, and keeps it off the management API', async () => {
+    const publicServer = await startTestServer({ env: { PUBLIC_SCOPES: 'invoices:read' } });
+    try {
+      const org = await publicServer.createOrg('pro');
+      const admin = await operatorKey(publicServer, org, ['api-keys:*', 'invoices:*']);
+      const beyond = await api(publicServer, 'POST', '/v1/api-keys', admin.key, { name: 'P', type: 'publishable', scopes: ['invoices:write'] });
+      expect(beyond.status).toBe(422);
+      expect(beyond.body.error_description).toBe('invoices:write cannot be held by a publishable key (PUBLIC_SCOPES: invoices:read)');
+      const bare = await api(publicServer, 'POST', '/v1/api-keys', admin.key, { name: 'P', type: 'publishable', mode: 'test' });
+      expect(bare.status).toBe(201);
+      expect(String(bare.body.key)).toMatch(/^pk_test_/);
+      expect(bare.body.scopes).toEqual(['invoices:read']);
+      const refused = await api(publicServer, 'GET', '/v1/api-keys', String(bare.body.key));
+      expect(refused.status).toBe(403);
+    } finally {
+      await publicServer.stop();
+    }
   });
 
   it("refuses a scope beyond the organization's plan with 422 naming it", async () => {
