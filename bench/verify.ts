@@ -1,10 +1,10 @@
-// In-process verification: keyward/verify against a bare jose.jwtVerify with a local JWKS, in
+// In-process verification: @keyward/verify against a bare jose.jwtVerify with a local JWKS, in
 // the same process. JWTs are checked locally; API keys are introspected at Keyward (uncached:
 // one introspection per call; cached: the kit's short answer cache). Each variant and the
 // baseline take turns over `rounds` rounds, as the HTTP scenarios do, so drift in the
 // machine's load hits them alike.
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createVerifier } from '../src/verify/index.js';
+import { createVerifier } from '@keyward/verify';
 
 export interface Rate {
   rps: number;

@@ -3,7 +3,7 @@
 //   INTROSPECTION_CLIENT_ID=cli_... INTROSPECTION_CLIENT_SECRET=kwcs_... \
 //   npx tsx examples/resource-server/server.ts
 import Koa from 'koa';
-import { createVerifier, koaGuard } from 'keyward/verify';
+import { createVerifier, koaGuard } from '@keyward/verify';
 
 const verifier = createVerifier({
   issuer: process.env.KEYWARD_ISSUER ?? 'http://localhost:3000',

@@ -5,7 +5,8 @@ import { KeywardError } from '../lib/errors.js';
 
 const QUERY_CREDENTIALS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
 
-export function presentedCredential(ctx: Context): string {
+/** The credential, and whether it came as `x-api-key` (where only an API key belongs). */
+export function presentedCredential(ctx: Context): { credential: string; asApiKey: boolean } {
   for (const name of QUERY_CREDENTIALS) {
     if (ctx.query[name] !== undefined) {
       throw new KeywardError('invalid_request', 'send credentials in the x-api-key or Authorization header, never in the URL', name);
@@ -18,5 +19,5 @@ export function presentedCredential(ctx: Context): string {
   if (header && bearer && header !== bearer) throw new KeywardError('invalid_request', 'x-api-key and Authorization carry different credentials');
   const credential = header || bearer;
   if (!credential) throw new KeywardError('missing_credentials', 'send an API key in x-api-key or an access token in Authorization: Bearer');
-  return credential;
+  return { credential, asApiKey: header !== '' };
 }

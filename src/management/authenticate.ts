@@ -44,11 +44,13 @@ export function managementAuthenticator(deps: {
   // Counted per source address only (behind TRUST_PROXY, the client's): a credential is never
   // refused because of someone else's failures (docs/security.md, "Limits").
   return async (ctx) => {
-    const credential = presentedCredential(ctx);
+    const { credential, asApiKey } = presentedCredential(ctx);
     const limits: Limit[] = [{ key: `auth:ip:${ctx.ip}`, max: FAILURES_PER_IP, windowSeconds: WINDOW_SECONDS }];
     // Counted before the credential is looked at, taken back when it is good.
     const wait = await deps.limiter.consume(limits);
     if (wait > 0) throw new KeywardError('rate_limited', 'too many failed credentials; retry later', undefined, { retryAfter: wait });
+    // x-api-key carries API keys only: a token there is a refused key, as @keyward/verify says too.
+    if (asApiKey && JWT_SHAPE.test(credential)) throw new KeywardError('invalid_api_key', 'the API key is not valid');
     const actor = await identify(ctx, credential);
     await deps.limiter.refund(limits);
     return actor;
@@ -57,7 +59,7 @@ export function managementAuthenticator(deps: {
   async function identify(ctx: Context, credential: string): Promise<Actor> {
     // A JWT goes to the token path; anything else is judged as an API key, so a malformed,
     // unknown, revoked, expired or wrong-address key all get the same answer (checklist F47),
-    // as from keyward/verify: a stolen key tried elsewhere learns nothing. The organization's
+    // as from @keyward/verify: a stolen key tried elsewhere learns nothing. The organization's
     // audit log has the reason.
     if (!JWT_SHAPE.test(credential)) {
       const result = await deps.keys.verify(credential, { ip: ctx.ip });

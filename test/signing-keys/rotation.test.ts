@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, postForm } from '../helpers/oauth-flow.js';
 import { runCommand } from '../../src/operator/commands.js';
-import { createVerifier } from '../../src/verify/index.js';
+import { createVerifier } from '../../packages/verify/src/index.js';
 
 let server: TestServer;
 let svc: { clientId: string; clientSecret: string };

@@ -22,8 +22,8 @@ beforeAll(() => {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', join(image, 'dist')], { cwd: ROOT });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.migrations.json', '--outDir', join(image, 'dist', 'migrations')], { cwd: ROOT });
   for (const path of ['package.json', 'package-lock.json', 'views', 'bin']) cpSync(join(ROOT, path), join(image, path), { recursive: true });
-  // The runtime stage: production dependencies only.
-  execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: image, stdio: 'pipe' });
+  // The runtime stage: production dependencies only, of the server alone (no packages/ workspaces).
+  execFileSync('npm', ['ci', '--omit=dev', '--workspaces=false', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: image, stdio: 'pipe' });
   env = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',

@@ -1,12 +1,12 @@
-// keyward/verify and keyward/client against a real running Keyward (real Postgres and Redis).
+// @keyward/verify and @keyward/client against a real running Keyward (real Postgres and Redis).
 import { exportJWK, generateKeyPair, SignJWT, base64url, decodeJwt } from 'jose';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, postForm, type TestUser } from '../helpers/oauth-flow.js';
-import { createVerifier, expressGuard, guard, requireScope, scopeFromRequest, VerificationError, type Verifier } from '../../src/verify/index.js';
-import { createTokenClient, TokenEndpointError } from '../../src/client/index.js';
+import { createVerifier, expressGuard, guard, requireScope, scopeFromRequest, VerificationError, type Verifier } from '../../packages/verify/src/index.js';
+import { createTokenClient, TokenEndpointError } from '../../packages/client/src/index.js';
 import { operatorKey } from '../management/helpers.js';
 
 const API = 'https://api.example.com/';
@@ -219,7 +219,7 @@ describe('speed: the verified-token cache', () => {
   });
 });
 
-describe('keyward/client', () => {
+describe('@keyward/client', () => {
   it('fetches once for 20 concurrent callers and reuses the token', async () => {
     let tokenRequests = 0;
     const client = createTokenClient({ issuer: server.url, clientId: svc.clientId, clientSecret: svc.clientSecret, scopes: ['invoices:read'], audience: API, fetch: async (url, init) => { if (String(url).endsWith('/oauth2/token')) tokenRequests++; return fetch(url, init); } });
@@ -284,11 +284,11 @@ describe('keyward/client', () => {
     expect(((await scoped.getToken().catch((e: unknown) => e)) as TokenEndpointError).error).toBe('invalid_scope');
   });
 
-  it('authenticates with private_key_jwt', async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  it.each(['ES256', 'RS256', 'PS256', 'EdDSA'] as const)('authenticates with private_key_jwt (%s)', async (alg) => {
+    const { privateKey, publicKey } = await generateKeyPair(alg);
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg, use: 'sig' };
     const keyed = await server.createClient({ org, grants: ['client_credentials'], authMethod: 'private_key_jwt', jwks: { keys: [jwk] } });
-    const client = createTokenClient({ issuer: server.url, clientId: keyed.clientId, privateKey: { key: privateKey, alg: 'ES256', kid: 'k1' }, audience: API });
+    const client = createTokenClient({ issuer: server.url, clientId: keyed.clientId, privateKey: { key: privateKey, alg, kid: 'k1' }, audience: API });
     const principal = await verifier.verify(bearer(await client.getToken()));
     expect(principal).toMatchObject({ subject: keyed.clientId, organizationId: org });
   });

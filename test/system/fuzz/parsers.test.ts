@@ -7,7 +7,7 @@ import { DEFAULT_RESOURCES } from '../../../src/scopes/catalog.js';
 import { generateApiKey, parseApiKey } from '../../../src/api-keys/format.js';
 import { compileAllowlist, parseAllowlist } from '../../../src/api-keys/ip-allowlist.js';
 import { KeywardError } from '../../../src/lib/errors.js';
-import { scopeFromRequest } from '../../../src/verify/scopes.js';
+import { scopeFromRequest } from '../../../packages/verify/src/scopes.js';
 import { MANAGEMENT_SCOPES } from '../../../src/scopes/catalog.js';
 
 const labels = { type: { secret: 'sk', publishable: 'pk', restricted: 'rk' }, mode: { live: 'live', test: 'test' } } as const;

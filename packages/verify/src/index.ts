@@ -1,4 +1,4 @@
-// keyward/verify: the resource-server kit.
+// @keyward/verify: the resource-server kit.
 export { createVerifier, type Verifier, type VerifierOptions, type Principal } from './verifier.js';
 export { VerificationError, type VerificationErrorCode } from './errors.js';
 export { requireScope, requireScopes, hasScope, scopeFromRequest } from './scopes.js';

@@ -1,8 +1,7 @@
 // createTokenClient: client-credentials tokens without handling expiry by hand. The first use
 // fetches a token; it is reused until `renewBefore` seconds before it expires; concurrent
 // callers share one request; fetch() adds the header and, on a 401, renews and retries once.
-import { randomUUID } from 'node:crypto';
-import { importJWK, SignJWT, type JWK, type CryptoKey, type KeyObject } from 'jose';
+import { clientAssertionSigner, type ClientAssertionKey } from './client-assertion.js';
 
 export interface TokenClientOptions {
   /** Keyward's issuer URL (the token endpoint is found by discovery), or... */
@@ -13,7 +12,7 @@ export interface TokenClientOptions {
   /** client_secret_basic. */
   clientSecret?: string;
   /** private_key_jwt (RFC 7523): a private key registered with the client (its public JWK). */
-  privateKey?: { key: JWK | CryptoKey | KeyObject; alg: string; kid?: string };
+  privateKey?: ClientAssertionKey;
   scopes?: string[];
   /** The resource (RFC 8707) the token is for. */
   audience?: string;
@@ -47,6 +46,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   if (!options.clientSecret && !options.privateKey) throw new TypeError('createTokenClient needs clientSecret or privateKey');
   const httpFetch = options.fetch ?? fetch;
   const renewBeforeMs = (options.renewBefore ?? 300) * 1000;
+  // A key that cannot sign is refused here, not at the first token request.
+  const signAssertion = options.privateKey ? clientAssertionSigner(options.clientId, options.privateKey) : undefined;
   let endpoint: Promise<string> | undefined;
   let cached: { token: string; renewAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
@@ -64,22 +65,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return endpoint;
   }
 
-  async function clientAuthentication(url: string, body: URLSearchParams): Promise<Record<string, string>> {
-    if (options.privateKey) {
-      const { key, alg, kid } = options.privateKey;
-      const signingKey = 'kty' in (key as JWK) ? await importJWK(key as JWK, alg) : (key as CryptoKey | KeyObject);
-      const assertion = await new SignJWT({})
-        .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
-        .setIssuer(options.clientId)
-        .setSubject(options.clientId)
-        .setAudience(url)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('60s')
-        .sign(signingKey);
+  function clientAuthentication(url: string, body: URLSearchParams): Record<string, string> {
+    if (signAssertion) {
       body.set('client_id', options.clientId);
       body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-      body.set('client_assertion', assertion);
+      body.set('client_assertion', signAssertion(url));
       return {};
     }
     const credentials = `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret!)}`;
@@ -91,7 +81,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     const body = new URLSearchParams({ grant_type: 'client_credentials' });
     if (options.scopes?.length) body.set('scope', options.scopes.join(' '));
     if (options.audience) body.set('resource', options.audience);
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...(await clientAuthentication(url, body)) };
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...clientAuthentication(url, body) };
     let res: Response;
     try {
       res = await httpFetch(url, { method: 'POST', headers, body });

@@ -5,7 +5,6 @@ export type VerificationErrorCode =
   | 'invalid_token'
   | 'invalid_api_key'
   | 'insufficient_scope'
-  | 'ip_not_allowed'
   | 'temporarily_unavailable';
 
 const STATUS: Record<VerificationErrorCode, 400 | 401 | 403 | 503> = {
@@ -14,7 +13,6 @@ const STATUS: Record<VerificationErrorCode, 400 | 401 | 403 | 503> = {
   invalid_token: 401,
   invalid_api_key: 401,
   insufficient_scope: 403,
-  ip_not_allowed: 403,
   temporarily_unavailable: 503,
 };
 

@@ -14,3 +14,14 @@ export function header(request: RequestLike, name: string): string | undefined {
   const value = (headers as Record<string, string | string[] | undefined>)[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+// Refused outright, as Keyward refuses them (RFC 6750 §2.3, §5.3): a credential in the URL ends up
+// in access logs, browser history and Referer headers.
+const QUERY_CREDENTIALS = ['api_key', 'apikey', 'key', 'access_token', 'token'];
+
+export function credentialInQuery(url: string | undefined): boolean {
+  const start = url?.indexOf('?') ?? -1;
+  if (start < 0) return false;
+  const query = new URLSearchParams(url!.slice(start + 1));
+  return QUERY_CREDENTIALS.some((name) => query.has(name));
+}

@@ -1,7 +1,6 @@
 // Route and method to scope, as the seeds' APIs do: /v1/clients/42 with POST needs
 // clients:write; GET needs clients:read. Every spelling and wildcard a principal holds counts.
-import { normaliseScope, scopeGrants } from '../scopes/scope.js';
-import { DEFAULT_RESOURCES } from '../scopes/catalog.js';
+import { canonicalScope, DEFAULT_RESOURCES, scopeGrants } from './scope-grammar.js';
 import { VerificationError } from './errors.js';
 import type { Principal } from './verifier.js';
 
@@ -15,13 +14,9 @@ export function scopeFromRequest(method: string, path: string, options: { prefix
   return `${resource}:${READ_METHODS.has(method.toUpperCase()) ? 'read' : 'write'}`;
 }
 
-function canonical(scope: string, resources: readonly string[]): string {
-  try {
-    return normaliseScope(scope, { resources });
-  } catch {
-    return scope;
-  }
-}
+// A spelling the grammar does not know is compared as written: it can still match a held
+// scope written the same way, and `invoices:delete` is still covered by invoices:write.
+const canonical = (scope: string, resources: readonly string[]) => canonicalScope(scope, resources) ?? scope;
 
 export function hasScope(principal: Principal, required: string, resources: readonly string[] = DEFAULT_RESOURCES): boolean {
   const held = principal.scopes.map((s) => canonical(s, resources));

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { VerificationError } from './errors.js';
 import { ExpiringLru } from './lru.js';
-import { header, type RequestLike } from './request.js';
+import { credentialInQuery, header, type RequestLike } from './request.js';
 
 export interface VerifierOptions {
   issuer: string;
@@ -202,10 +202,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const apiKey = header(request, 'x-api-key')?.trim();
     const authorization = header(request, 'authorization')?.trim();
     const bearer = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
-    if (authorization && !bearer && !apiKey) throw fail('invalid_request', 'the Authorization header must be "Bearer <credential>"');
+    if (credentialInQuery(request.url)) throw fail('invalid_request', 'send credentials in the x-api-key or Authorization header, never in the URL');
+    if (authorization && !bearer) throw fail('invalid_request', 'the Authorization header must be "Bearer <credential>"');
     if (apiKey && bearer && apiKey !== bearer) throw fail('invalid_request', 'x-api-key and Authorization carry different credentials');
     const credential = apiKey || bearer;
-    if (!credential) throw fail('missing_credentials', 'send an API key in x-api-key or a token in Authorization: Bearer');
+    if (!credential) throw fail('missing_credentials', 'send an API key in x-api-key or an access token in Authorization: Bearer');
     if (apiKey && JWT_SHAPE.test(apiKey)) throw fail('invalid_api_key', 'the API key is not valid');
     return credential;
   }

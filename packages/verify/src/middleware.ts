@@ -32,7 +32,8 @@ function answer(err: unknown): { status: number; headers: Record<string, string>
 
 interface KoaLikeContext {
   method: string;
-  path: string;
+  /** The path with its query string (which the verifier checks for credentials). */
+  url: string;
   ip: string;
   headers: Record<string, string | string[] | undefined>;
   state: Record<string, unknown>;
@@ -46,7 +47,7 @@ export function koaGuard(verifier: Verifier, options: GuardOptions = {}) {
   const check = guard(verifier, options);
   return async (ctx: KoaLikeContext, next: () => Promise<unknown>) => {
     try {
-      ctx.state.auth = await check({ headers: ctx.headers, method: ctx.method, url: ctx.path, ip: ctx.ip });
+      ctx.state.auth = await check({ headers: ctx.headers, method: ctx.method, url: ctx.url, ip: ctx.ip });
     } catch (err) {
       const { status, headers, body } = answer(err);
       ctx.status = status;
@@ -60,7 +61,8 @@ export function koaGuard(verifier: Verifier, options: GuardOptions = {}) {
 
 interface ExpressLikeRequest {
   method: string;
-  path: string;
+  /** The path with its query string (which the verifier checks for credentials). */
+  originalUrl: string;
   ip?: string;
   headers: Record<string, string | string[] | undefined>;
   auth?: Principal;
@@ -75,7 +77,7 @@ interface ExpressLikeResponse {
 export function expressGuard(verifier: Verifier, options: GuardOptions = {}) {
   const check = guard(verifier, options);
   return (req: ExpressLikeRequest, res: ExpressLikeResponse, next: (err?: unknown) => void) => {
-    check({ headers: req.headers, method: req.method, url: req.path, ip: req.ip }).then(
+    check({ headers: req.headers, method: req.method, url: req.originalUrl, ip: req.ip }).then(
       (principal) => {
         req.auth = principal;
         next();

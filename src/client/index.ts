@@ -1,2 +1,0 @@
-// keyward/client: the machine-to-machine token client.
-export { createTokenClient, TokenEndpointError, type TokenClient, type TokenClientOptions } from './token-client.js';
