@@ -9,9 +9,30 @@ import { findUser } from '../users/repository.js';
 import type { PolicyLookups } from '../policy/lookups.js';
 import type { GrantOrganization } from './records.js';
 
+// A user's id and email never change once created, so each process keeps them briefly and a
+// refresh does not query Postgres for them; what does change, the membership, is asked of the
+// policy's live lookups on every use below.
+const USER_TTL_MS = 60_000;
+const USERS_MAX = 50_000;
+
+function cachedUsers(db: Kysely<Database>) {
+  const users = new Map<string, { user: { id: string; email: string }; expires: number }>();
+  return async (id: string) => {
+    const hit = users.get(id);
+    if (hit && hit.expires > Date.now()) return hit.user;
+    const row = await findUser(db, id);
+    if (!row) return undefined;
+    const user = { id: row.id, email: row.email };
+    if (users.size >= USERS_MAX) users.delete(users.keys().next().value!);
+    users.set(id, { user, expires: Date.now() + USER_TTL_MS });
+    return user;
+  };
+}
+
 export function findAccount(db: Kysely<Database>, grantOrganization: GrantOrganization, lookups: PolicyLookups): FindAccount {
+  const userById = cachedUsers(db);
   return async (ctx, sub, token) => {
-    const user = await findUser(db, sub);
+    const user = await userById(sub);
     if (!user) return undefined;
     const grantId = token && 'grantId' in token ? token.grantId : undefined;
     if (grantId) {

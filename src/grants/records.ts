@@ -60,6 +60,7 @@ export interface ProtocolRecords {
 }
 
 const GRANT_USE_INTERVAL_MS = 60_000;
+const KNOWN_ORGANIZATIONS_MAX = 100_000;
 // A user with more authorized apps than this sees the newest; older grants still work.
 const MAX_APPS_LISTED = 200;
 
@@ -73,6 +74,14 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   const accountApps = store.forModel('AccountApps');
   const grantUses = store.forModel('GrantUse');
   const lastUseWritten = new Map<string, number>();
+  // A grant's organization is fixed when the grant is made, so each process remembers it and a
+  // refresh does not read it again (a store round trip per rotation). Whether the grant still
+  // lives is never answered from here: callers hold the grant or its token, read from the store.
+  const knownOrganizations = new Map<string, string>();
+  const remember = (grantId: string, organizationId: string) => {
+    if (knownOrganizations.size >= KNOWN_ORGANIZATIONS_MAX) knownOrganizations.delete(knownOrganizations.keys().next().value!);
+    knownOrganizations.set(grantId, organizationId);
+  };
   const appGrantKey = (accountId: string, clientId: string, organizationId: string) => `${accountId}|${clientId}|${organizationId}`;
   const listedApps = async (accountId: string): Promise<Array<{ clientId: string; organizationId: string; grantId: string; grantedAt: string }>> => {
     const found = await accountApps.find(accountId);
@@ -80,11 +89,16 @@ export function protocolRecords(store: ProtocolStore): ProtocolRecords {
   };
   const records: ProtocolRecords = {
     async organizationOfGrant(grantId) {
+      const known = knownOrganizations.get(grantId);
+      if (known) return known;
       const found = await grantOrganizations.find(grantId);
-      return typeof found?.organizationId === 'string' ? found.organizationId : undefined;
+      if (typeof found?.organizationId !== 'string') return undefined;
+      remember(grantId, found.organizationId);
+      return found.organizationId;
     },
     async recordGrantOrganization(grantId, organizationId, ttlSeconds) {
       await grantOrganizations.upsert(grantId, { grantId, organizationId }, ttlSeconds);
+      remember(grantId, organizationId);
     },
     async issuedAccessToken(jti) {
       const found = await issued.find(jti);
