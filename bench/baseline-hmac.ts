@@ -1,8 +1,9 @@
 // The introspection baseline: a minimal node:http server doing what any key check must do,
 // HMAC-SHA256 of the presented key, a Map lookup and a constant-time compare; under the same
-// number of processes as Keyward.
+// number of processes as Keyward, holding the same keys (BENCH_KEYS_FILE, one a line).
 import cluster from 'node:cluster';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const processes = Number(process.env.BENCH_PROCESSES ?? 1);
@@ -12,9 +13,9 @@ if (cluster.isPrimary && processes > 1) {
   process.once('SIGTERM', () => Object.values(cluster.workers ?? {}).forEach((w) => w?.kill('SIGTERM')));
 } else {
   const pepper = Buffer.from('bench-pepper-bench-pepper-bench-p');
-  const key = process.env.BENCH_KEY ?? '';
   const hash = (value: string) => createHmac('sha256', pepper).update(value).digest();
-  const keys = new Map([[hash(key).toString('base64url'), { scope: 'invoices:read', organizationId: 'org_bench', hash: hash(key) }]]);
+  const presented = readFileSync(process.env.BENCH_KEYS_FILE ?? '', 'utf8').split('\n').filter(Boolean);
+  const keys = new Map(presented.map((key) => [hash(key).toString('base64url'), { scope: 'invoices:read', organizationId: 'org_bench', hash: hash(key) }]));
 
   createServer((req, res) => {
     let body = '';

@@ -2,16 +2,13 @@
 // the same process. JWTs are checked locally; API keys are introspected at Keyward (uncached:
 // one introspection per call; cached: the kit's short answer cache). Each variant and the
 // baseline take turns over `rounds` rounds, as the HTTP scenarios do, so drift in the
-// machine's load hits them alike.
+// machine's load hits them alike; each row's ratio is the median of the per-round ratios.
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createVerifier } from '@keyward/verify';
+import type { Measured } from '../rounds.js';
+import { makeRow, type Row } from '../results.js';
 
-export interface Rate {
-  rps: number;
-  p50_ms: number;
-  p99_ms: number;
-  errors: number;
-}
+type Rate = Measured;
 
 async function rate(fn: () => Promise<unknown>, seconds: number): Promise<Rate> {
   const warmUntil = performance.now() + Math.min(500, seconds * 250);
@@ -31,12 +28,19 @@ async function rate(fn: () => Promise<unknown>, seconds: number): Promise<Rate> 
   return { rps: Math.round(samples.length / elapsed), p50_ms: at(0.5), p99_ms: at(0.99), errors };
 }
 
-function mean(rates: Rate[]): Rate {
-  const avg = (pick: (r: Rate) => number) => Number((rates.reduce((sum, r) => sum + pick(r), 0) / rates.length).toFixed(3));
-  return { rps: Math.round(avg((r) => r.rps)), p50_ms: avg((r) => r.p50_ms), p99_ms: avg((r) => r.p99_ms), errors: rates.reduce((sum, r) => sum + r.errors, 0) };
+export interface VerifyRun {
+  issuer: string;
+  audience: string;
+  token: string;
+  apiKey: string;
+  introspection: { clientId: string; clientSecret: string };
+  /** Seconds per variant, split over the rounds. */
+  seconds: number;
+  rounds: number;
+  processes: number;
 }
 
-export async function benchVerify(o: { issuer: string; audience: string; token: string; apiKey: string; introspection: { clientId: string; clientSecret: string }; seconds: number; rounds: number }) {
+export async function verifyRows(o: VerifyRun): Promise<Row[]> {
   const { issuer, audience, token } = o;
   const jwks = createLocalJWKSet((await (await fetch(`${issuer}/oauth2/jwks`)).json()) as { keys: [] });
   const bearer = { headers: { authorization: `Bearer ${token}` } };
@@ -53,14 +57,16 @@ export async function benchVerify(o: { issuer: string; audience: string; token: 
     keyCached: () => cachedKey.verify(keyed),
   };
   const runs = Object.fromEntries(Object.keys(variants).map((name) => [name, [] as Rate[]])) as Record<keyof typeof variants, Rate[]>;
+  const order = Object.entries(variants) as [keyof typeof variants, () => Promise<unknown>][];
   for (let round = 0; round < o.rounds; round++) {
-    for (const [name, fn] of Object.entries(variants) as [keyof typeof variants, () => Promise<unknown>][]) runs[name].push(await rate(fn, o.seconds / o.rounds));
+    for (const [name, fn] of round % 2 ? [...order].reverse() : order) runs[name].push(await rate(fn, o.seconds / o.rounds));
   }
-  return {
-    baseline: mean(runs.baseline),
-    jwtUncached: mean(runs.jwtUncached),
-    jwtCached: mean(runs.jwtCached),
-    keyUncached: mean(runs.keyUncached),
-    keyCached: mean(runs.keyCached),
-  };
+  const baseline = { name: 'bare jose.jwtVerify, local JWKS', runs: runs.baseline };
+  const rss = Math.round(process.memoryUsage().rss / 1e6);
+  return [
+    makeRow('verify_jwt_uncached', o.processes, runs.jwtUncached, rss, baseline),
+    makeRow('verify_jwt_cached', o.processes, runs.jwtCached, rss, baseline),
+    makeRow('verify_api_key_uncached', o.processes, runs.keyUncached, rss, baseline),
+    makeRow('verify_api_key_cached', o.processes, runs.keyCached, rss, baseline),
+  ];
 }
