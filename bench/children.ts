@@ -12,6 +12,12 @@ export interface Server {
 }
 
 const running = new Set<ChildProcess>();
+const outputs = new Map<string, () => string>();
+
+/** The end of what every server printed: a failed run says why a server stopped answering. */
+export function serverOutputs(): string {
+  return [...outputs].map(([script, output]) => `--- ${script}\n${output().slice(-3000)}`).join('\n');
+}
 
 /** Starts a server script under tsx; ready when it prints `ready`, or when `ready` (a URL) answers 200. */
 export async function startServer(script: string, env: Record<string, string>, ready: string): Promise<Server> {
@@ -21,6 +27,7 @@ export async function startServer(script: string, env: Record<string, string>, r
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const server: Server = { child, output: () => out, stop: () => stopChild(child) };
+  outputs.set(`${script} (pid ${child.pid})`, server.output);
   const isReady = async () => {
     if (!ready.startsWith('http')) return out.includes(ready);
     return fetch(ready).then((r) => r.ok, () => false);

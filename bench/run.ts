@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { appendsRows, isReferenceRun, parseBenchOptions, resultsPath, runsScenario, type BenchOptions } from './options.js';
 import { prepareStack, startKeyward, ADMIN_URL, REDIS_URL, type Stack, type KeywardInstance } from './stack.js';
 import { startBareProvider, startHmacServer } from './baselines.js';
-import { stopAllServers } from './children.js';
+import { serverOutputs, stopAllServers } from './children.js';
 import { API_KEY_POOL, provision, type Fixtures } from './fixtures.js';
 import { countOperations } from './counting/operation-counts.js';
 import { measureReferenceCosts } from './reference-costs.js';
@@ -164,6 +164,7 @@ try {
   await main(stack);
 } catch (err) {
   console.error(err);
+  console.error(serverOutputs());
   process.exitCode = 1;
 } finally {
   await stopAllServers();
