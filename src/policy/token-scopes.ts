@@ -59,6 +59,21 @@ export function clientCredentialsScopes(request: ClientCredentialsRequest): Scop
   return { ok: true, scopes: clientCredentialsCeiling(request) };
 }
 
+// A user's ceiling depends on the plan, the role and the audience alone, and is asked at every
+// refresh: computed once per plan (the configuration's own arrays, so the same object each time).
+const userCeilings = new WeakMap<readonly string[], Map<string, readonly string[]>>();
+
+function userCeiling(audiences: Audiences, resource: string, plan: readonly string[], role: Role): readonly string[] {
+  const kind = audienceKind(audiences, resource);
+  if (!kind) return [];
+  let byRole = userCeilings.get(plan);
+  if (!byRole) userCeilings.set(plan, (byRole = new Map()));
+  const key = `${role} ${kind}`;
+  let ceiling = byRole.get(key);
+  if (!ceiling) byRole.set(key, (ceiling = tokenCeiling(audiences, resource, plan, { kind: 'user', role }) ?? []));
+  return ceiling;
+}
+
 export function userTokenScopes(input: {
   audiences: Audiences;
   resource: string;
@@ -67,6 +82,5 @@ export function userTokenScopes(input: {
   plan: readonly string[];
 }): string[] {
   const registered = new Set(input.clientScopes);
-  const ceiling = tokenCeiling(input.audiences, input.resource, input.plan, { kind: 'user', role: input.role }) ?? [];
-  return ceiling.filter((scope) => registered.has(scope));
+  return userCeiling(input.audiences, input.resource, input.plan, input.role).filter((scope) => registered.has(scope));
 }
