@@ -4,16 +4,16 @@ import type { Config } from '../config/config.js';
 
 // Fail fast when Redis is away rather than queueing requests: callers get a clean error.
 const FAIL_FAST = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false } as const;
-// Commands issued in the same turn of the event loop leave in one socket write: under load a
-// write per command was the token endpoint's largest cost in a refresh (docs/benchmarks.md).
-const AUTO_PIPELINING = { enableAutoPipelining: true } as const;
+// No auto-pipelining (enableAutoPipelining): it saves socket writes, but a command defined on the
+// client after an automatic pipeline was made (rate-limiter-flexible defines its script lazily)
+// is missing from that pipeline, and ioredis then throws where nothing can catch it: the chaos
+// test saw a replica exit on it.
 
 export async function connectRedis(url: string, cluster: boolean): Promise<Redis | Cluster> {
   let redis: Redis | Cluster;
   if (cluster) {
     const seed = new URL(url);
     redis = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
-      ...AUTO_PIPELINING,
       lazyConnect: true,
       enableOfflineQueue: false,
       redisOptions: {
@@ -24,7 +24,7 @@ export async function connectRedis(url: string, cluster: boolean): Promise<Redis
       },
     });
   } else {
-    redis = new Redis(url, { ...FAIL_FAST, ...AUTO_PIPELINING });
+    redis = new Redis(url, FAIL_FAST);
   }
   redis.on('error', () => {}); // connection errors surface through commands and /readyz
   await redis.connect();

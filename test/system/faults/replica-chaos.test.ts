@@ -241,8 +241,14 @@ describe('G55 replicas terminated under load', () => {
     };
     await annotate(`G55 chaos: ${JSON.stringify(summary)}`); // the figures docs/security.md records
 
-    expect(wrong).toEqual([]);
-    expect(unexplained).toEqual([]);
+    // What the replicas logged at error or fatal level: why an answer was wrong or a replica died.
+    const troubled = replicas
+      .map((r) => ({ name: r.backend.name, lines: r.process.output().split('\n').filter((line) => /"level":(50|60)/.test(line)) }))
+      .filter((r) => r.lines.length > 0)
+      .map((r) => `${r.name}:\n${r.lines.slice(-5).join('\n')}`)
+      .join('\n');
+    expect(wrong, troubled).toEqual([]);
+    expect(unexplained, troubled).toEqual([]);
     expect(lb.noBackend).toBe(0);
     expect(failures.length / total).toBeLessThanOrEqual(0.001);
     expect(codes.length).toBe(Math.ceil(SECONDS / INTERVAL) - 1);
