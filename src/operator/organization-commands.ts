@@ -2,7 +2,7 @@
 import type { RegistryServices } from '../compose/registry.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { KeywardError } from '../lib/errors.js';
-import { createOrganization, listOrganizations, organizationRequired, setOrganizationPlan } from '../organizations/repository.js';
+import { createOrganization, listOrganizations, organizationName, organizationRequired, setOrganizationPlan } from '../organizations/repository.js';
 import { organizationChanged } from '../policy/lookups.js';
 import type { Handlers } from './commands.js';
 
@@ -18,8 +18,7 @@ export const organizationCommands: Handlers<'migrate' | 'org.create' | 'org.set-
   },
   'org.create': async (services, command) => {
     checkPlan(services, command.plan);
-    const name = command.orgName.trim();
-    if (name.length === 0 || name.length > 200) throw new KeywardError('invalid_request', 'name must be 1 to 200 characters', 'name');
+    const name = organizationName(command.orgName);
     const org = await createOrganization(services.database.db, { name, plan: command.plan });
     return { id: org.id, name: org.name, plan: org.plan };
   },

@@ -18,6 +18,15 @@ export async function createOrganization(
     .executeTakeFirstOrThrow();
 }
 
+const ORGANIZATION_NAME_MAX = 200;
+
+/** An organization's name as stored: trimmed, 1 to 200 characters (400 naming the field otherwise). */
+export function organizationName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > ORGANIZATION_NAME_MAX) throw new KeywardError('invalid_request', `name must be 1 to ${ORGANIZATION_NAME_MAX} characters`, 'name');
+  return name;
+}
+
 /** Every organization, newest first (the operator's view; there is no paging at this scale). */
 export async function listOrganizations(db: Kysely<Database>): Promise<Organization[]> {
   return db.selectFrom('organizations').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute();

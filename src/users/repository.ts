@@ -53,32 +53,29 @@ export async function findUserByEmail(db: Kysely<Database>, email: string): Prom
   return db.selectFrom('users').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
-/**
- * A new password, and fresh login-failure counters (whoever was locked out by the old one is
- * not by the new one). Sessions already signed in stay so: they end at sign-out or expiry.
- */
-export async function setPassword(db: Kysely<Database>, email: string, password: string): Promise<User> {
-  checkPassword(password);
-  const user = await db
-    .updateTable('users')
-    .set({ password_hash: await hashPassword(password), login_generation: sql<number>`login_generation + 1` })
-    .where('email', '=', normaliseEmail(email))
-    .returningAll()
-    .executeTakeFirst();
+// Raising the login generation moves the account to fresh login-failure counters (see
+// interactions/login.ts): whoever was locked out is not any more.
+const nextGeneration = sql<number>`login_generation + 1`;
+
+/** Updates the user with this email, or 404 naming it. */
+async function updateUserByEmail(db: Kysely<Database>, email: string, changes: { password_hash?: string; login_generation: typeof nextGeneration }): Promise<User> {
+  const user = await db.updateTable('users').set(changes).where('email', '=', normaliseEmail(email)).returningAll().executeTakeFirst();
   if (!user) throw new KeywardError('not_found', `no user with email ${email}`, 'email');
   return user;
 }
 
+/**
+ * A new password, and fresh login-failure counters. Sessions already signed in stay so: they end
+ * at sign-out or expiry.
+ */
+export async function setPassword(db: Kysely<Database>, email: string, password: string): Promise<User> {
+  checkPassword(password);
+  return updateUserByEmail(db, email, { password_hash: await hashPassword(password), login_generation: nextGeneration });
+}
+
 /** Starts the account's login-failure counters afresh: its owner may sign in at once. */
 export async function unlockLogin(db: Kysely<Database>, email: string): Promise<User> {
-  const user = await db
-    .updateTable('users')
-    .set({ login_generation: sql<number>`login_generation + 1` })
-    .where('email', '=', normaliseEmail(email))
-    .returningAll()
-    .executeTakeFirst();
-  if (!user) throw new KeywardError('not_found', `no user with email ${email}`, 'email');
-  return user;
+  return updateUserByEmail(db, email, { login_generation: nextGeneration });
 }
 
 export async function findUser(db: Kysely<Database>, id: string): Promise<User | undefined> {
