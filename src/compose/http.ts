@@ -2,6 +2,8 @@
 // Koa app), introspection and revocation (answered directly), the token endpoint, and the route
 // table that says which of them (or oidc-provider) owns a path.
 import { sql } from 'kysely';
+import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
+import type { GrantOrganization } from '../grants/records.js';
 import { apiKeyIntrospector } from '../api-keys/introspector.js';
 import { memoryRateLimiter, redisRateLimiter, type RateLimiter } from '../rate-limit/limiter.js';
 import { KNOWN_SCOPES, SCOPE_VOCABULARY } from '../scopes/catalog.js';
@@ -30,7 +32,12 @@ import type { RegistryServices } from './registry.js';
 import type { Services } from './services.js';
 
 /** What the HTTP side is built on: the registry and the parts of the services built before it. */
-export type HttpParts = Pick<Services, 'redis' | 'store' | 'records' | 'provider' | 'keySet' | 'keyVerifier' | 'lookups' | 'metrics'> & { base: RegistryServices };
+export type HttpParts = Pick<Services, 'redis' | 'store' | 'records' | 'provider' | 'keySet' | 'keyVerifier' | 'lookups' | 'metrics'> & {
+  base: RegistryServices;
+  /** oidc-provider's findAccount and the grant's organization per request, shared with the token endpoint's refresh fast path. */
+  findAccount: FindAccount;
+  grantOrganization: GrantOrganization;
+};
 
 /** The management API (/v1), the sign-in pages and the dashboard: the Koa app's routers. */
 function pageAndApiRouters(parts: HttpParts, verifyAccessToken: AccessTokenVerifier, limiter: RateLimiter) {
@@ -124,17 +131,32 @@ export function buildHttp(parts: HttpParts) {
 
   const directEndpoints = introspectionAndRevocation(parts, verifyAccessToken);
 
-  const token = tokenEndpoint(config.clientCredentialsFastPath, {
+  const tokenDeps = {
     issuer: config.issuer,
     audiences: audiencesOf(config),
     scopes: KNOWN_SCOPES,
-    planOf: (organizationId) => lookups.planOf(organizationId),
+    planOf: (organizationId: string) => lookups.planOf(organizationId),
     accessTokenTtl: config.accessTokenTtl,
     accessTokenAlg: config.accessTokenAlg,
     registry: base.registry,
     keySet: parts.keySet,
-    assertStoreAvailable: () => parts.store.assertAvailable(),
-    onIssued: () => metrics.tokenIssued('client_credentials'),
+  };
+  const token = tokenEndpoint({
+    clientCredentials: config.clientCredentialsFastPath
+      ? { ...tokenDeps, assertStoreAvailable: () => parts.store.assertAvailable(), onIssued: () => metrics.tokenIssued('client_credentials') }
+      : undefined,
+    refreshToken: config.refreshTokenFastPath
+      ? {
+          ...tokenDeps,
+          refreshTokenTtl: config.refreshTokenTtl,
+          store: parts.store,
+          records,
+          grantOrganization: parts.grantOrganization,
+          findAccount: (request, accountId, refreshToken) => parts.findAccount(request as KoaContextWithOIDC, accountId, refreshToken as never),
+          roleOf: (userId, organizationId) => lookups.roleOf(userId, organizationId),
+          onIssued: () => metrics.tokenIssued('refresh_token'),
+        }
+      : undefined,
     reportFailure,
   });
 

@@ -33,6 +33,8 @@ export async function startProvider(
   const publishRetiredFor = config.accessTokenTtl + 60;
   const initialKeys = await loadSigningKeys(db, base.keyring.sealingKey, publishRetiredFor);
   const grantOrganization = grantOrganizationPerRequest(state.records);
+  // One per process, not per provider build: the token endpoint's refresh fast path asks it too.
+  const accounts = findAccount(db, grantOrganization, lookups);
   const makeProvider = (keys: KeySet) =>
     createProvider({
       config,
@@ -44,7 +46,7 @@ export async function startProvider(
       cookieKeys: base.keyring.cookieKeys,
       scopes: KNOWN_SCOPES,
       resourceIndicators: resourceIndicatorHooks({ config, lookups, grantOrganization, knownScopes: KNOWN_SCOPES }),
-      findAccount: findAccount(db, grantOrganization, lookups),
+      findAccount: accounts,
       loadExistingGrant: loadExistingGrant(db, state.records),
       logger: base.logger,
       metrics,
@@ -69,5 +71,5 @@ export async function startProvider(
     },
   });
   closers.unshift(() => reloader.stop());
-  return { provider: () => provider, keySet: () => keySet, reload: () => reloader.reload() };
+  return { provider: () => provider, keySet: () => keySet, reload: () => reloader.reload(), findAccount: accounts, grantOrganization };
 }

@@ -80,6 +80,7 @@ const schema = z.object({
   METRICS_PORT: integer(1, 65535).optional(),
   ALLOW_INSECURE_ISSUER: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   CLIENT_CREDENTIALS_FAST_PATH: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  REFRESH_TOKEN_FAST_PATH: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
   SHUTDOWN_TIMEOUT: integer(1, 300).default(10),
   SHUTDOWN_DELAY: integer(0, 60).default(0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -135,6 +136,8 @@ export interface Config {
   trustProxy: number;
   /** Ordinary client-credentials requests answered without oidc-provider's pipeline (token/fast-path.ts). */
   clientCredentialsFastPath: boolean;
+  /** Ordinary refresh-token rotations answered without oidc-provider's pipeline (token/refresh-rotation.ts). */
+  refreshTokenFastPath: boolean;
   /** Seconds a rotated-in signing key is published before it signs. */
   signingKeyPropagation: number;
   /** Rotate signing keys automatically after this many days (0: only by `keyward signing-key rotate`). */
@@ -198,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTokenReuseInterval: e.REFRESH_TOKEN_REUSE_INTERVAL,
     trustProxy: e.TRUST_PROXY,
     clientCredentialsFastPath: e.CLIENT_CREDENTIALS_FAST_PATH === 'true',
+    refreshTokenFastPath: e.REFRESH_TOKEN_FAST_PATH === 'true',
     signingKeyPropagation: e.SIGNING_KEY_PROPAGATION,
     signingKeyRotationDays: e.SIGNING_KEY_ROTATION_DAYS,
     metricsPort: e.METRICS_PORT,

@@ -68,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(external ? { DATABASE_URL: inject('databaseUrl'), REDIS_URL: inject('redisUrl') } : {}),
     // `npm run test:without-fast-path` runs suites with every token request on oidc-provider.
     ...(process.env.CLIENT_CREDENTIALS_FAST_PATH ? { CLIENT_CREDENTIALS_FAST_PATH: process.env.CLIENT_CREDENTIALS_FAST_PATH } : {}),
+    ...(process.env.REFRESH_TOKEN_FAST_PATH ? { REFRESH_TOKEN_FAST_PATH: process.env.REFRESH_TOKEN_FAST_PATH } : {}),
     ...options.env,
   });
   const logs: string[] = [];
