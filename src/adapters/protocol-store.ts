@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { errors, type Adapter } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import type { ConsumptionPolicy } from './consumption.js';
-import { RedisAdapter } from './redis.js';
+import { RedisAdapter, withAdapterScripts } from './redis.js';
 import { SqlAdapter } from './sql.js';
 import { BEARER_MODELS, BearerStateAdapter, type BearerStateKeys } from './bearer-state.js';
 
@@ -47,6 +47,7 @@ function guarded(adapter: Adapter, store: string): Adapter {
 }
 
 export function redisProtocolStore(redis: Redis | Cluster, prefix: string, policy: ConsumptionPolicy, keys: BearerStateKeys): ProtocolStore {
+  withAdapterScripts(redis);
   return {
     kind: 'redis',
     forModel: (model) => adapterFor(model, new RedisAdapter(redis, model, prefix, policy), keys, 'redis'),

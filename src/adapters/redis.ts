@@ -36,8 +36,11 @@ interface ScriptCommands {
   kwFileUnderGrant(grantKey: string, member: string, ttl: string): Promise<number>;
 }
 
-/** The client with the adapter's scripts defined on it (sent by SHA, loaded once per node). */
-function withScripts(redis: RedisClient): RedisClient & ScriptCommands {
+/**
+ * The client with the adapter's scripts defined on it (sent by SHA, loaded once per node).
+ * Called when the protocol store is built, before any request: see compose/redis.ts.
+ */
+export function withAdapterScripts(redis: RedisClient): RedisClient & ScriptCommands {
   if (!('kwUpsert' in redis)) {
     redis.defineCommand('kwUpsert', { numberOfKeys: 1, lua: UPSERT });
     redis.defineCommand('kwFileUnderGrant', { numberOfKeys: 1, lua: FILE_UNDER_GRANT });
@@ -63,7 +66,7 @@ export class RedisAdapter implements Adapter {
     private readonly prefix: string,
     private readonly policy: ConsumptionPolicy,
   ) {
-    this.redis = withScripts(redis);
+    this.redis = withAdapterScripts(redis);
   }
 
   private key(id: string): string {

@@ -70,11 +70,14 @@ function flexibleLimiter(make: (max: number, windowSeconds: number) => RateLimit
 }
 
 export function redisRateLimiter(redis: Redis | Cluster, prefix: string): RateLimiter {
+  const make = (max: number, windowSeconds: number) =>
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rl:${max}/${windowSeconds}`, points: max, duration: windowSeconds });
+  // Each limiter defines its script on the client when made; one made now defines it before any
+  // request, so an automatic pipeline made before the first limit of a new shape has it too
+  // (compose/redis.ts).
+  make(1, 1);
   // Each key is its own hash tag, so every command touches one slot of a Redis Cluster.
-  return flexibleLimiter(
-    (max, windowSeconds) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}rl:${max}/${windowSeconds}`, points: max, duration: windowSeconds }),
-    (limit) => `{${limit.key}}`,
-  );
+  return flexibleLimiter(make, (limit) => `{${limit.key}}`);
 }
 
 export function memoryRateLimiter(): RateLimiter {
