@@ -31,9 +31,19 @@ else
 end
 return 1`;
 
+// Atomic compare-and-set: -1 when the key is gone, 0 when this call consumed it, otherwise the
+// consumed-at time already recorded.
+const CONSUME = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local c = redis.call('HGET', KEYS[1], 'c')
+if c then return tonumber(c) end
+redis.call('HSET', KEYS[1], 'c', ARGV[1])
+return 0`;
+
 interface ScriptCommands {
   kwUpsert(key: string, payload: string, ttl: string): Promise<number>;
   kwFileUnderGrant(grantKey: string, member: string, ttl: string): Promise<number>;
+  kwConsume(key: string, now: string): Promise<number>;
 }
 
 /**
@@ -44,18 +54,10 @@ export function withAdapterScripts(redis: RedisClient): RedisClient & ScriptComm
   if (!('kwUpsert' in redis)) {
     redis.defineCommand('kwUpsert', { numberOfKeys: 1, lua: UPSERT });
     redis.defineCommand('kwFileUnderGrant', { numberOfKeys: 1, lua: FILE_UNDER_GRANT });
+    redis.defineCommand('kwConsume', { numberOfKeys: 1, lua: CONSUME });
   }
   return redis as RedisClient & ScriptCommands;
 }
-
-// Atomic compare-and-set: -1 when the key is gone, 0 when this call consumed it, otherwise the
-// consumed-at time already recorded.
-const CONSUME = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local c = redis.call('HGET', KEYS[1], 'c')
-if c then return tonumber(c) end
-redis.call('HSET', KEYS[1], 'c', ARGV[1])
-return 0`;
 
 export class RedisAdapter implements Adapter {
   private readonly redis: RedisClient & ScriptCommands;
@@ -111,7 +113,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const result = Number(await this.redis.eval(CONSUME, 1, this.key(id), String(Date.now())));
+    const result = Number(await this.redis.kwConsume(this.key(id), String(Date.now())));
     assertConsumedOnce(this.model, result === -1 ? 'missing' : result === 0 ? null : result, this.policy);
   }
 
