@@ -1,4 +1,4 @@
-// refresh_token: POST /oauth2/token with grant_type=refresh_token, 20 connections, every
+// refresh_token: POST /oauth2/token with grant_type=refresh_token, 50 connections, every
 // request presenting a live refresh token and putting the one it got back into the pool
 // (autocannon resets its per-connection context between requests, so the pool is shared).
 // Keyward's tokens come from real sign-ins. Two baselines, the same rounds (issue 18, item 1):
@@ -16,7 +16,7 @@ import type { KeywardInstance } from '../stack.js';
 import type { BareProvider } from '../baselines.js';
 import { BARE_MEMORY } from './client-credentials.js';
 
-export const REFRESH_CONNECTIONS = 20;
+export const REFRESH_CONNECTIONS = 50;
 const SIGN_INS_AT_ONCE = 4;
 export const BARE_REDIS = 'bare oidc-provider, plain ioredis adapter on the same Redis';
 

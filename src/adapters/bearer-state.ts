@@ -75,8 +75,18 @@ export class BearerStateAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const found = (await this.inner.find(this.storedId(id))) ?? (await this.inner.find(id));
+    const found = (await this.inner.find(this.storedId(id))) ?? (await this.legacy(id));
     return found ? this.transform(found, true) : undefined;
+  }
+
+  /**
+   * A record written before hashing, under its plain id: its jti is that id, in clear. Without
+   * that check the fallback would find a hashed record by its stored id (what a key listing or
+   * a dump shows), and the stored id would work as the token.
+   */
+  private async legacy(id: string): Promise<AdapterPayload | undefined> {
+    const found = await this.inner.find(id);
+    return found && found.jti === id ? found : undefined;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

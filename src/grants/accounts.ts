@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { FindAccount } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { findUser } from '../users/repository.js';
+import { StorageUnavailableError } from '../lib/errors.js';
 import type { PolicyLookups } from '../policy/lookups.js';
 import type { GrantOrganization } from './records.js';
 
@@ -20,7 +21,10 @@ function cachedUsers(db: Kysely<Database>) {
   return async (id: string) => {
     const hit = users.get(id);
     if (hit && hit.expires > Date.now()) return hit.user;
-    const row = await findUser(db, id);
+    // An outage is the database's, answered 503 like every other store failure (checklist G54).
+    const row = await findUser(db, id).catch((err: unknown) => {
+      throw new StorageUnavailableError('database', { cause: err });
+    });
     if (!row) return undefined;
     const user = { id: row.id, email: row.email };
     if (users.size >= USERS_MAX) users.delete(users.keys().next().value!);

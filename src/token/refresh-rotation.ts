@@ -2,18 +2,20 @@
 // token, the grant third-party apps call most. oidc-provider's refresh grant reads the token,
 // the grant, the session's index and the session, then consumes the token and writes its
 // successor, one store round trip after another (seven on Redis). Here the same checks take
-// three: (1) the token; (2) at once, its consumption, its grant and its session; (3) at once,
-// the successor and the access token's record. The account, the organization and the plan come
+// three: (1) the token; (2) at once, its grant and its session; (3) at once, its consumption,
+// its successor and the access token's record. The account, the organization and the plan come
 // from the caches oidc-provider's hooks read too (grants/accounts.ts, policy/lookups.ts).
 //
-// Every refusal that can be known before the token is consumed (unknown, spent, expired or
-// another client's token, a scope or resource the token does not cover, a user no longer in
-// the organization, a sender-constrained or OpenID token) hands the request to oidc-provider,
-// which words it and, for a spent token, revokes the grant (reuse detection, RFC 9700 §4.14).
-// A token can turn out dead only after it was consumed (its grant or its session gone, or a
-// concurrent rotation that won the race): that is answered here with the invalid_grant
-// oidc-provider gives, and the token stays consumed, as it would die anyway. The successor is
-// the record oidc-provider writes, field for field (test/token/refresh-differential.test.ts).
+// Every refusal is known before the token is consumed (unknown, spent, expired or another
+// client's token, a scope or resource the token does not cover, a user no longer in the
+// organization, the grant or the session gone, a sender-constrained or OpenID token) and hands
+// the request to oidc-provider, which words it and, for a spent token, revokes the grant (reuse
+// detection, RFC 9700 §4.14). A store that fails before the consumption leaves the token as it
+// was, so the client's retry rotates it. The successor is written beside the consumption, not
+// after it, and is revealed only if this request consumed the token: one that lost the race to
+// a concurrent rotation gets the invalid_grant oidc-provider gives, and its unrevealed successor
+// is removed. The successor is the record oidc-provider writes, field for field
+// (test/token/refresh-differential.test.ts).
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ProtocolStore } from '../adapters/protocol-store.js';
@@ -36,7 +38,7 @@ const PROVIDER_ONLY_FIELDS = ['x5t#S256', 'jkt', 'attestationJkt', 'rar'];
 // What the successor inherits, as oidc-provider's refresh grant copies it.
 const INHERITED = ['accountId', 'acr', 'amr', 'authTime', 'claims', 'expiresWithSession', 'iiat', 'grantId', 'nonce', 'resource', 'scope', 'sessionUid', 'sid'];
 const GTY = 'refresh_token';
-// oidc-provider's answer to every invalid_grant (its detail stays in its logs).
+// oidc-provider's answer to a token another rotation consumed first (the detail stays in its logs).
 const SPENT: FastAnswer = { status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } };
 
 /** The provider's configured findAccount, asked as oidc-provider asks it for a refresh token. */
@@ -153,23 +155,28 @@ export function refreshRotation(deps: RefreshRotationDeps): FastGrant {
     const signer = await signerFor(deps.keySet());
     if (!signer) return undefined;
 
-    const [consumed, grant, sessionHeld] = await Promise.all([
-      consume(value),
+    const [grant, sessionHeld] = await Promise.all([
       grants.find(token.grantId).then((found) => found ?? undefined),
       token.expiresWithSession ? sessionHolds(token as typeof token & { sessionUid: string }, client.client_id, now) : true,
     ]);
-    if (!consumed || !sessionHeld || !grantHolds(grant, token, client.client_id, now)) return SPENT;
+    if (!sessionHeld || !grantHolds(grant, token, client.client_id, now)) return undefined;
 
     const scope = grantedScopes(grant, resource).filter((s) => asked.has(s)).join(' ');
     const successor = successorOf(token, tokenId(), client.client_id, now, deps.refreshTokenTtl);
     const accessTokenId = tokenId();
-    const [accessToken] = await Promise.all([
+    const [consumed, accessToken] = await Promise.all([
+      consume(value),
       signAccessToken(signer, deps.accessTokenAlg, { jti: accessTokenId, organizationId, sub: token.accountId, clientId: client.client_id, scope, audience: resource, issuer: deps.issuer, ttl: deps.accessTokenTtl }),
       refreshTokens.upsert(String(successor.jti), successor, deps.refreshTokenTtl),
       deps.records.recordIssuedAccessToken(accessTokenId, { clientId: client.client_id, organizationId, grantId: token.grantId }, deps.accessTokenTtl),
       // "Last used" on the dashboard's connected apps.
       deps.records.recordGrantUse(token.grantId, deps.refreshTokenTtl),
     ]);
+    if (!consumed) {
+      // Never revealed, so harmless if this fails; removed so that nothing unused lingers.
+      await Promise.all([refreshTokens.destroy(String(successor.jti)), deps.records.forgetIssuedAccessToken(accessTokenId)]).catch(() => undefined);
+      return SPENT;
+    }
     deps.onIssued();
     return {
       status: 200,

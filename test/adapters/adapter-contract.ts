@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Adapter } from 'oidc-provider';
 import type { ProtocolStore } from '../../src/adapters/protocol-store.js';
 import type { ConsumptionPolicy } from '../../src/adapters/consumption.js';
+import { storedRecordId } from '../../src/adapters/bearer-state.js';
 
 /** Keys of bearer state for stores built outside a server. */
 export const TEST_STATE_KEYS = { idKey: Buffer.alloc(32, 1), sealingKey: Buffer.alloc(32, 2) };
@@ -36,6 +37,16 @@ export function adapterContract(name: string, makeStore: (policy: { refreshToken
         expect(await store.forModel('Interaction').find(interaction)).toMatchObject({ jti: interaction, session: { cookie: session }, parJti: refreshToken });
         await store.forModel('RefreshToken').revokeByGrantId(grantId);
         expect(await store.forModel('RefreshToken').find(refreshToken)).toBeUndefined();
+      });
+
+      it("does not take a record's stored id (what a dump shows) for its token", async () => {
+        const refreshToken = id();
+        const adapter = store.forModel('RefreshToken');
+        await adapter.upsert(refreshToken, { jti: refreshToken, kind: 'RefreshToken' }, 60);
+        const storedId = storedRecordId(TEST_STATE_KEYS, 'RefreshToken', refreshToken);
+        expect(await backing.plain('RefreshToken', { refreshTokenReuseInterval: 0 }).find(storedId)).toBeDefined();
+        expect(await adapter.find(storedId)).toBeUndefined();
+        expect(await adapter.find(refreshToken)).toMatchObject({ jti: refreshToken });
       });
 
       it('finds, consumes and destroys a record written before ids were hashed', async () => {
