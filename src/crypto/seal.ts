@@ -1,12 +1,14 @@
 // Secrets stored sealed: AES-256-GCM under a key derived from KEYWARD_SECRET, with associated
 // data naming what the value belongs to, so a sealed blob cannot be swapped onto another row
 // (private signing keys, bearer values inside protocol state).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { pooledRandomBytes } from './random.js';
 
 const VERSION = 'v1';
 
 export function seal(key: Buffer, plaintext: string, associatedData: string): string {
-  const iv = randomBytes(12);
+  // A fresh random 96-bit IV per value (NIST SP 800-38D §8.2.2).
+  const iv = pooledRandomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -1,9 +1,9 @@
 // A JWT access token signed here, claim for claim as oidc-provider's JWT format writes it
 // (organizationId first: Keyward's extraTokenClaims), so a token from a fast path cannot be
 // told from one oidc-provider signs (the differential tests compare them).
-import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { organizationClaim } from '../grants/token-claims.js';
+import { pooledRandomBytes } from '../crypto/random.js';
 import type { Signer } from './signer.js';
 
 export interface AccessTokenClaims {
@@ -20,7 +20,7 @@ export interface AccessTokenClaims {
 }
 
 /** An unguessable token id, as long as oidc-provider's (256 bits, base64url). */
-export const tokenId = () => randomBytes(32).toString('base64url');
+export const tokenId = () => pooledRandomBytes(32).toString('base64url');
 
 export async function signAccessToken(signer: Signer, alg: string, claims: AccessTokenClaims): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
