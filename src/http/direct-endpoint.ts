@@ -23,8 +23,7 @@ export function sendJson(res: ServerResponse, status: number, body: object | und
     res.end();
     return;
   }
-  const text = JSON.stringify(body);
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
+  // node:http sets Content-Length itself for a body given whole to end().
+  res.end(JSON.stringify(body));
 }

@@ -55,6 +55,16 @@ describe('logout', () => {
     expect(await done.text()).toContain('Signed out');
   });
 
+  it.each(['/oauth2/LogOut', '/oauth2/logout/'])('asks with the same page at %s, which oidc-provider routes to logout too', async (path) => {
+    const session = new BrowserSession(server);
+    const res = await session.get(path);
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expectProtectedPage(res, html);
+    expect(html).toMatch(/<button[^>]+form="op\.logoutForm"[^>]+name="logout"[^>]+value="yes"/);
+    expect(logoutForm(html).action).toMatch(/\/oauth2\/logout\/confirm$/);
+  });
+
   it('ends the session when the user presses Sign out, and says so on a protected page', async () => {
     const session = new BrowserSession(server);
     await codeExchange(server, app, { redirectUri: REDIRECT, scope: 'invoices:read', user }, session);

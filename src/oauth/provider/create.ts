@@ -9,6 +9,8 @@ import { extraTokenClaims } from '../../grants/token-claims.js';
 import type { GrantOrganization, ProtocolRecords } from '../../grants/records.js';
 import type { KeySet } from '../../signing-keys/key-set.js';
 import { patchClientSecretComparison } from './client-secret-patch.js';
+import { patchClientLookup } from './client-lookup-patch.js';
+import { withSpreadableClaims } from './spreadable-claims.js';
 import { PROTOCOL_SCOPES } from '../../policy/audiences.js';
 import { renderErrorPage } from '../../pages/error-page.js';
 import { logoutPages } from '../../pages/logout-pages.js';
@@ -70,7 +72,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true },
     ...clientConfiguration(config.issuer),
-    extraTokenClaims: extraTokenClaims(registry, records, deps.grantOrganization, store, config.refreshTokenTtl),
+    extraTokenClaims: withSpreadableClaims(extraTokenClaims(registry, records, deps.grantOrganization, store, config.refreshTokenTtl)),
     features: providerFeatures(deps.resourceIndicators, logout),
     // SaaS apps expect a refresh token whenever the client may use the grant, without having
     // to ask for openid/offline_access.
@@ -86,6 +88,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy > 0;
   provider.maxIpsCount = config.trustProxy;
   patchClientSecretComparison(provider, registry);
+  patchClientLookup(provider, registry, (configuration.clients ?? []).map((client) => client.client_id));
   observeProviderEvents(provider, deps.logger, deps.metrics);
   installEdgeMiddleware(provider, logout.anonymousLogout);
   return provider;
