@@ -7,10 +7,15 @@ import type { ConsumptionPolicy } from './consumption.js';
 import { RedisAdapter, withAdapterScripts } from './redis.js';
 import { SqlAdapter } from './sql.js';
 import { BEARER_MODELS, BearerStateAdapter, type BearerStateKeys } from './bearer-state.js';
+import { revokingCodeReplay } from './code-replay.js';
 
-/** Bearer models behind the hashing and sealing wrapper (bearer-state.ts), every model guarded. */
-function adapterFor(model: string, inner: Adapter, keys: BearerStateKeys, store: string): Adapter {
-  return guarded(BEARER_MODELS.has(model) ? new BearerStateAdapter(inner, model, keys) : inner, store);
+/**
+ * Bearer models behind the hashing and sealing wrapper (bearer-state.ts), a code's replay
+ * revoking its grant (code-replay.ts), every model guarded.
+ */
+function adapterFor(model: string, inner: Adapter, keys: BearerStateKeys, store: string, grants: () => Adapter): Adapter {
+  const stored = BEARER_MODELS.has(model) ? new BearerStateAdapter(inner, model, keys) : inner;
+  return guarded(model === 'AuthorizationCode' ? revokingCodeReplay(stored, grants) : stored, store);
 }
 
 /** Where oidc-provider's short-lived state lives: Redis, or the registry database when embedded. */
@@ -50,7 +55,7 @@ export function redisProtocolStore(redis: Redis | Cluster, prefix: string, polic
   withAdapterScripts(redis);
   return {
     kind: 'redis',
-    forModel: (model) => adapterFor(model, new RedisAdapter(redis, model, prefix, policy), keys, 'redis'),
+    forModel: (model) => adapterFor(model, new RedisAdapter(redis, model, prefix, policy), keys, 'redis', () => new RedisAdapter(redis, 'Grant', prefix, policy)),
     assertAvailable: () => {
       if (redis.status !== 'ready') throw new StorageUnavailableError('redis');
     },
@@ -59,5 +64,9 @@ export function redisProtocolStore(redis: Redis | Cluster, prefix: string, polic
 
 export function sqlProtocolStore(db: Kysely<Database>, policy: ConsumptionPolicy, keys: BearerStateKeys): ProtocolStore {
   // The database is asked on every path that needs it; an outage surfaces there.
-  return { kind: 'sql', forModel: (model) => adapterFor(model, new SqlAdapter(db, model, policy), keys, 'database'), assertAvailable: () => {} };
+  return {
+    kind: 'sql',
+    forModel: (model) => adapterFor(model, new SqlAdapter(db, model, policy), keys, 'database', () => new SqlAdapter(db, 'Grant', policy)),
+    assertAvailable: () => {},
+  };
 }

@@ -48,30 +48,12 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     feed = revocations.feed;
     const { lookups, verifier: keyVerifier } = revocations;
     const oauth = await startProvider(config, base, { store, records }, lookups, metrics, closers);
-    const http = buildHttp({
-      base,
-      redis,
-      store,
-      records,
-      provider: oauth.provider,
-      keySet: oauth.keySet,
-      keyVerifier,
-      lookups,
-      metrics,
-      findAccount: oauth.findAccount,
-      grantOrganization: oauth.grantOrganization,
-    });
+    const parts = { redis, store, records, provider: oauth.provider, keySet: oauth.keySet, keyVerifier, lookups, metrics };
+    const http = buildHttp({ ...parts, base, findAccount: oauth.findAccount, grantOrganization: oauth.grantOrganization });
     return {
       ...base,
       ...http,
-      redis,
-      store,
-      records,
-      provider: oauth.provider,
-      keySet: oauth.keySet,
-      keyVerifier,
-      lookups,
-      metrics,
+      ...parts,
       flushKeyUsage: revocations.flushUsage,
       reloadSigningKeys: oauth.reload,
       close: async () => {

@@ -62,6 +62,18 @@ export function adapterContract(name: string, makeStore: (policy: { refreshToken
       });
     }
 
+    it("revokes a code's grant when a second consumption of the code loses the race (RFC 6749 §4.1.2, checklist B15)", async () => {
+      const [code, grantId, refreshToken] = [id(), id(), id()];
+      await store.forModel('Grant').upsert(grantId, { jti: grantId, kind: 'Grant' }, 60);
+      await store.forModel('RefreshToken').upsert(refreshToken, { jti: refreshToken, kind: 'RefreshToken', grantId }, 60);
+      const codes = store.forModel('AuthorizationCode');
+      await codes.upsert(code, { jti: code, kind: 'AuthorizationCode', grantId }, 60);
+      await codes.consume(code);
+      await expect(codes.consume(code)).rejects.toMatchObject({ error: 'invalid_grant', error_detail: 'authorization code already consumed' });
+      expect(await store.forModel('Grant').find(grantId)).toBeUndefined();
+      expect(await store.forModel('RefreshToken').find(refreshToken)).toBeUndefined();
+    });
+
     it('stores, finds and overwrites a payload', async () => {
       const adapter = store.forModel('Session');
       const key = id();

@@ -1,46 +1,13 @@
 // The refresh-token fast path (src/token/refresh-rotation.ts): what it answers itself, what it
 // hands to oidc-provider, and that a rotation it answers is the one oidc-provider would make.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterPayload } from 'oidc-provider';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, type TestUser } from '../helpers/oauth-flow.js';
+import { frontOf, type Answer } from './token-front.js';
 
 const REDIRECT = 'https://app.example/cb';
-
-interface Front {
-  url: string;
-  close(): Promise<void>;
-}
-
-type Answer = { status: number; body: Record<string, unknown>; by: 'fast path' | 'oidc-provider' };
-
-/** Keyward's token endpoint on its own port, telling who answered each request. */
-async function frontOf(server: TestServer): Promise<Front & { post(body: string, authorization: string): Promise<Answer> }> {
-  const answeredBy = new Map<string, Answer['by']>();
-  const front: Server = createServer((req, res) => {
-    const id = String(req.headers['x-test-id']);
-    answeredBy.set(id, 'fast path');
-    void server.services.tokenEndpoint(req, res, () => {
-      answeredBy.set(id, 'oidc-provider');
-      void server.services.provider().callback()(req, res);
-    });
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/oauth2/token`;
-  let next = 0;
-  return {
-    url,
-    close: () => new Promise((resolve) => front.close(() => resolve())),
-    async post(body, authorization) {
-      const id = String(next++);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, 'x-test-id': id }, body });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown>, by: answeredBy.get(id)! };
-    },
-  };
-}
 
 let server: TestServer;
 let front: Awaited<ReturnType<typeof frontOf>>;

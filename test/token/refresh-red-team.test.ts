@@ -6,8 +6,6 @@
 // beside its grant read, so a store hiccup turned the client's retry into reuse detection; it
 // now reads first) and the record-id test (the bearer-state adapter's fallback for records
 // written before hashing found a hashed record by its stored id, src/adapters/bearer-state.ts).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterPayload } from 'oidc-provider';
@@ -15,14 +13,12 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { basic, codeExchange, type TestUser } from '../helpers/oauth-flow.js';
 import { runCommand } from '../../src/operator/commands.js';
 import { storedRecordId } from '../../src/adapters/bearer-state.js';
+import { frontOf, type Answer } from './token-front.js';
 
 const REDIRECT = 'https://app.example/cb';
-type Answer = { status: number; body: Record<string, unknown>; by: 'fast path' | 'oidc-provider' };
 
 let server: TestServer;
-let front: Server;
-let url: string;
-const answeredBy = new Map<string, Answer['by']>();
+let front: Awaited<ReturnType<typeof frontOf>>;
 let org: string;
 let user: TestUser;
 let app: { clientId: string; clientSecret: string };
@@ -32,33 +28,15 @@ beforeAll(async () => {
   org = await server.createOrg('council');
   user = await server.createUser([org]);
   app = await server.createClient({ org, grants: ['authorization_code'], redirectUris: [REDIRECT], scope: 'invoices:read invoices:write payouts:read' });
-  // Keyward's token endpoint on its own port, telling who answered each request.
-  front = createServer((req, res) => {
-    const id = String(req.headers['x-test-id']);
-    answeredBy.set(id, 'fast path');
-    void server.services.tokenEndpoint(req, res, () => {
-      answeredBy.set(id, 'oidc-provider');
-      void server.services.provider().callback()(req, res);
-    });
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/oauth2/token`;
+  front = await frontOf(server);
 });
 afterAll(async () => {
-  await new Promise((resolve) => front.close(resolve));
+  await front.close();
   await server.stop();
 });
 
-let next = 0;
-async function rotate(token: string, extra = '', client = app): Promise<Answer> {
-  const id = String(next++);
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.clientId, client.clientSecret), 'x-test-id': id },
-    body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}${extra}`,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown>, by: answeredBy.get(id)! };
-}
+const rotate = (token: string, extra = '', client = app): Promise<Answer> =>
+  front.post(`grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}${extra}`, basic(client.clientId, client.clientSecret));
 
 const used: string[] = [];
 async function signIn(scope = 'invoices:read invoices:write', who = user, organizationId = org): Promise<string> {
