@@ -116,7 +116,6 @@ export function refreshRotation(deps: RefreshRotationDeps): FastGrant {
   const refreshTokens: Adapter = deps.store.forModel('RefreshToken');
   const grants: Adapter = deps.store.forModel('Grant');
   const sessionHolds = sessionBinding(deps.store.forModel('Session'));
-  const settled = async <T>(value: MaybePromise<T>) => value;
 
   /** Consumes the token; false when another rotation consumed it first (outside any grace window). */
   const consume = (value: string) =>
@@ -148,7 +147,7 @@ export function refreshRotation(deps: RefreshRotationDeps): FastGrant {
     if (!(await deps.findAccount(req, token.accountId, token))) return undefined;
     const organizationId = await deps.grantOrganization(req, token.grantId);
     if (!organizationId) return undefined;
-    const [role, plan] = await Promise.all([settled(deps.roleOf(token.accountId, organizationId)), settled(deps.planOf(organizationId))]);
+    const [role, plan] = await Promise.all([deps.roleOf(token.accountId, organizationId), deps.planOf(organizationId)]);
     if (!role || !plan) return undefined;
     const ceiling = new Set(userTokenScopes({ audiences: deps.audiences, resource, role, clientScopes: client.scope.split(' ').filter(Boolean), plan }));
     const asked = new Set((requested.length > 0 ? requested : tokenScopes).filter((scope) => ceiling.has(scope)));

@@ -40,38 +40,9 @@ function planOrRefuse(plan: readonly string[] | undefined): readonly string[] {
   return plan;
 }
 
-const CEILINGS_PER_PLAN = 1_000;
-
-/**
- * A client-credentials token's ceiling (every scope it may carry, space-separated) depends on
- * the plan, the audience and the client's registered scopes alone. Computed per request it was
- * the pipeline's largest cost of Keyward's own (a refusal check of every plan and management
- * scope: 25-35 µs a token, against 290 µs for a whole token from the bare provider), so it is
- * kept per plan: the configuration's own arrays, the same object for as long as an organization
- * stays on its plan.
- */
-function clientCredentialsCeilings(audiences: Audiences) {
-  const byPlan = new WeakMap<readonly string[], Map<string, string>>();
-  return (plan: readonly string[], resource: string, clientScope: string): string => {
-    let ceilings = byPlan.get(plan);
-    if (!ceilings) byPlan.set(plan, (ceilings = new Map()));
-    const key = `${resource}\n${clientScope}`;
-    let ceiling = ceilings.get(key);
-    if (ceiling === undefined) {
-      // Bounded by the clients' distinct scope sets; past the bound, start over.
-      if (ceilings.size >= CEILINGS_PER_PLAN) ceilings.clear();
-      const clientScopes = clientScope.split(' ').filter(Boolean);
-      ceiling = clientCredentialsCeiling({ audiences, resource, clientScopes, plan }).join(' ');
-      ceilings.set(key, ceiling);
-    }
-    return ceiling;
-  };
-}
-
 export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
   const audiences = audiencesOf(deps.config);
   const known = new Set([...PROTOCOL_SCOPES, ...deps.knownScopes]);
-  const ceilingOf = clientCredentialsCeilings(audiences);
   // At /authorize: every known scope of the audience's kind, the same for every request.
   const authorizable = {
     product: deps.knownScopes.filter((scope) => fitsAudience(scope, 'product')).join(' '),
@@ -93,12 +64,12 @@ export function resourceIndicatorHooks(deps: ResourceIndicatorDeps) {
     const organizationId = String((client as unknown as { organization_id: string }).organization_id);
     return andThen(deps.lookups.planOf(organizationId), (found) => {
       const plan = planOrRefuse(found);
-      const clientScope = String(client.scope ?? '');
+      const clientScopes = String(client.scope ?? '').split(' ').filter(Boolean);
       // The same decision as policy/token-scopes.ts's clientCredentialsScopes: the requested
-      // scopes checked, then the ceiling (kept per plan, above).
-      const refused = clientCredentialsRefusal({ audiences, resource, requested, clientScopes: clientScope.split(' ').filter(Boolean), plan });
+      // scopes checked, then the ceiling (kept per plan there).
+      const refused = clientCredentialsRefusal({ audiences, resource, requested, clientScopes, plan });
       if (refused) throw new errors.InvalidScope(refused.description, refused.scope);
-      const ceiling = ceilingOf(plan, resource, clientScope);
+      const ceiling = clientCredentialsCeiling({ audiences, resource, clientScopes, plan }).join(' ');
       // No scope asked for: the client's own, as the plan allows them for this audience (RFC 6749
       // §3.3's pre-defined default), the same as the fast path. The grant reads the requested
       // scopes from the parameters after this hook, so the default goes there.
