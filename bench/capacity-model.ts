@@ -23,9 +23,11 @@ export const PLANNING = {
   redisHeadroom: 0.5,
   /** pg.Pool's max per Keyward process (src/db/connect.ts). */
   poolPerProcess: 10,
-  /** API keys in use; each process reloads a cached key every 10 s (HIT_TTL_MS, src/api-keys/verifier.ts). */
+  /** API keys in use; each process reads a key in use again once per 10 s (HIT_TTL_MS, src/api-keys/verifier.ts)... */
   activeKeys: 1000,
   keyCacheSeconds: 10,
+  /** ...gathering the keys due within 500 ms into one query (REREAD_DELAY_MS): at most two a second. */
+  keyRereadQueriesPerSecond: 2,
   /** Each process writes the keys' last use in one statement per 10 s (src/api-keys/last-used.ts). */
   lastUsedFlushSeconds: 10,
 } as const;
@@ -107,14 +109,14 @@ export function capacityBlock(results: Results): string {
 
   // Postgres: queries and writes per second, key-cache reloads, connections.
   const processes = pods * p.coresPerPod;
-  const keyReloads = (processes * p.activeKeys) / p.keyCacheSeconds;
+  const keyReloads = processes * Math.min(p.activeKeys / p.keyCacheSeconds, p.keyRereadQueriesPerSecond);
   const queries = sum(all, (l) => l.pgQueries) + keyReloads;
   const lastUsedWrites = processes / p.lastUsedFlushSeconds;
   const writes = sum(all, (l) => l.pgWrites) + lastUsedWrites;
   const connections = processes * p.poolPerProcess;
   const pgShare = ref.pg_selects_per_s ? queries / ref.pg_selects_per_s : null;
   out.push(
-    `**Postgres.** Queries: ${all.map((l) => `${formatRate(l.perSecond)} × ${n(l.pgQueries)}`).join(' + ')} + API-key cache reloads (${processes} processes × ${formatRate(p.activeKeys)} keys / ${p.keyCacheSeconds} s = ${formatRate(keyReloads)}/s) = **${formatRate(queries)} queries/s**, of them **${formatRate(writes)} writes/s** (${all.map((l) => `${formatRate(l.perSecond)} × ${n(l.pgWrites)}`).join(' + ')} + the keys' last use, ${processes} processes / ${p.lastUsedFlushSeconds} s). ` +
+    `**Postgres.** Queries: ${all.map((l) => `${formatRate(l.perSecond)} × ${n(l.pgQueries)}`).join(' + ')} + API-key cache re-reads (${processes} processes × at most ${p.keyRereadQueriesPerSecond} batched queries/s for ${formatRate(p.activeKeys)} keys in use = ${formatRate(keyReloads)}/s) = **${formatRate(queries)} queries/s**, of them **${formatRate(writes)} writes/s** (${all.map((l) => `${formatRate(l.perSecond)} × ${n(l.pgWrites)}`).join(' + ')} + the keys' last use, ${processes} processes / ${p.lastUsedFlushSeconds} s). ` +
       `pgbench -S measured ${ref.pg_selects_per_s === null ? 'n/a' : formatRate(ref.pg_selects_per_s)} primary-key selects/s on this machine${pgShare === null ? '' : `: the load is ${n(pgShare * 100, 0)}% of that`}. ` +
       `Connections: ${processes} processes × ${p.poolPerProcess} = **${formatRate(connections)}** at most (Postgres's default max_connections is 100).`,
     '',

@@ -54,6 +54,11 @@ export async function findApiKeyByHash(db: Kysely<Database>, hash: string): Prom
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
 }
 
+/** The keys among `hashes` that exist, in one query (the verifier's batched re-read). */
+export async function findApiKeysByHashes(db: Kysely<Database>, hashes: readonly string[]): Promise<ApiKeyRecord[]> {
+  return hashes.length ? db.selectFrom('api_keys').selectAll().where('key_hash', 'in', hashes).execute() : [];
+}
+
 /** Scoped to the organization: another organization's key reads as absent. */
 export async function findApiKey(db: Kysely<Database>, organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
   if (!storable(id)) return undefined;

@@ -1,5 +1,6 @@
 // Verifies a presented API key: shape and checksum (no lookup), then the hash, through a short
-// in-process cache, then revocation, expiry and the IP allowlist. Returns a result; throws (or
+// in-process cache (re-read ahead of expiry, in batches), then revocation, expiry and the IP
+// allowlist. Returns a result; throws (or
 // rejects) only StorageUnavailableError, when the database cannot be read or while
 // revocations from other replicas cannot be heard. Every refusal looks the same from outside
 // (checklist F47).
@@ -10,7 +11,7 @@ import { hashCredential } from '../crypto/keyring.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import { hasApiKeyShape, parseApiKey, type KeyLabels } from './format.js';
 import { compileAllowlist } from './ip-allowlist.js';
-import { findApiKeyByHash, type ApiKeyRecord } from './repository.js';
+import { findApiKeyByHash, findApiKeysByHashes, type ApiKeyRecord } from './repository.js';
 
 export type RefusalReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'wrong_mode' | 'ip_not_allowed' | 'origin_not_allowed';
 
@@ -31,17 +32,29 @@ interface CacheEntry {
   record: ApiKeyRecord | undefined;
   admits: (address: string) => boolean;
   expires: number;
+  /** A background re-read is scheduled or under way (or failed: the entry then just expires). */
+  rereading: boolean;
 }
 
 const HIT_TTL_MS = 10_000;
 const MISS_TTL_MS = 2_000;
 const CACHE_MAX = 50_000;
+// A key presented in the last quarter of its entry's life is read again in the background,
+// together with every other key falling due within REREAD_DELAY_MS, in one query: a key in
+// steady use is never reloaded on a request's path, and a process reads its keys in at most
+// two queries a second however many it holds (docs/capacity.md). A re-read replaces the entry;
+// one that fails leaves it to expire when it would have, never later.
+const REREAD_AHEAD_MS = 2_500;
+const REREAD_DELAY_MS = 500;
+const REREAD_BATCH = 500;
 
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
   // Bumped by every invalidation: a lookup that started before one is not cached, since it may
   // have read the row just before the revocation.
   private generation = 0;
+  private readonly due = new Set<string>();
+  private rereadTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -90,7 +103,51 @@ export class ApiKeyVerifier {
 
   private cached(keyHash: string): CacheEntry | undefined {
     const hit = this.cache.get(keyHash);
-    return hit && hit.expires > Date.now() ? hit : undefined;
+    if (!hit) return undefined;
+    const left = hit.expires - Date.now();
+    if (left <= 0) return undefined;
+    if (left < REREAD_AHEAD_MS && hit.record && !hit.rereading) this.rereadLater(keyHash, hit);
+    return hit;
+  }
+
+  private entry(record: ApiKeyRecord | undefined, readAt: number): CacheEntry {
+    return { record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: readAt + (record ? HIT_TTL_MS : MISS_TTL_MS), rereading: false };
+  }
+
+  private rereadLater(keyHash: string, entry: CacheEntry): void {
+    entry.rereading = true;
+    this.due.add(keyHash);
+    this.rereadTimer ??= setTimeout(() => void this.rereadDue(), REREAD_DELAY_MS).unref();
+  }
+
+  private async rereadDue(): Promise<void> {
+    this.rereadTimer = undefined;
+    const hashes = [...this.due];
+    this.due.clear();
+    for (let i = 0; i < hashes.length; i += REREAD_BATCH) await this.reread(hashes.slice(i, i + REREAD_BATCH));
+  }
+
+  /** Replaces the entries of `hashes` with what the database holds now (absent: unknown). */
+  private async reread(hashes: string[]): Promise<void> {
+    const generation = this.generation;
+    const readAt = Date.now();
+    let records: ApiKeyRecord[];
+    try {
+      records = await findApiKeysByHashes(this.db, hashes);
+    } catch {
+      // Each entry expires on time; the first request after that reads, and reports, the outage.
+      return;
+    }
+    if (generation !== this.generation) {
+      // An invalidation meanwhile may be about a row read just before it: keep nothing read here.
+      for (const hash of hashes) {
+        const entry = this.cache.get(hash);
+        if (entry) entry.rereading = false;
+      }
+      return;
+    }
+    const found = new Map(records.map((record) => [record.key_hash, record]));
+    for (const hash of hashes) if (this.cache.has(hash)) this.cache.set(hash, this.entry(found.get(hash), readAt));
   }
 
   private async load(keyHash: string): Promise<CacheEntry> {
@@ -102,7 +159,7 @@ export class ApiKeyVerifier {
     } catch (err) {
       throw new StorageUnavailableError('database', { cause: err });
     }
-    const entry = { record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: readAt + (record ? HIT_TTL_MS : MISS_TTL_MS) };
+    const entry = this.entry(record, readAt);
     if (generation !== this.generation) return entry;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(keyHash, entry);
