@@ -12,6 +12,8 @@ if (cluster.isPrimary && processes > 1) {
   for (let i = 0; i < processes; i++) cluster.fork().on('message', () => ++ready === processes && console.log('baseline ready'));
   process.once('SIGTERM', () => Object.values(cluster.workers ?? {}).forEach((w) => w?.kill('SIGTERM')));
 } else {
+  // A normal exit, so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
   const pepper = Buffer.from('bench-pepper-bench-pepper-bench-p');
   const hash = (value: string) => createHmac('sha256', pepper).update(value).digest();
   const presented = readFileSync(process.env.BENCH_KEYS_FILE ?? '', 'utf8').split('\n').filter(Boolean);

@@ -44,6 +44,8 @@ if (cluster.isPrimary && processes > 1) {
   for (let i = 0; i < processes; i++) cluster.fork().on('message', () => ++ready === processes && console.log('baseline ready {}'));
   process.once('SIGTERM', () => Object.values(cluster.workers ?? {}).forEach((w) => w?.kill('SIGTERM')));
 } else {
+  // A normal exit, so that --cpu-prof writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
   const es = await generateKeyPair('ES256', { extractable: true });
   const rs = await generateKeyPair('RS256', { extractable: true });
   const redis = redisUrl ? new Redis(redisUrl, { keyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'kwbench:bare:' }) : undefined;

@@ -19,9 +19,17 @@ export function serverOutputs(): string {
   return [...outputs].map(([script, output]) => `--- ${script}\n${output().slice(-3000)}`).join('\n');
 }
 
-/** Starts a server script under tsx; ready when it prints `ready`, or when `ready` (a URL) answers 200. */
-export async function startServer(script: string, env: Record<string, string>, ready: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Node's flags writing a V8 CPU profile into `dir` (none without one). */
+export function profilerArguments(dir: string | undefined): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
+ * Starts a server script, under tsx unless `nodeArguments` say otherwise (a built .js file);
+ * ready when it prints `ready`, or when `ready` (a URL) answers 200.
+ */
+export async function startServer(script: string, env: Record<string, string>, ready: string, nodeArguments: readonly string[] = ['--import', 'tsx']): Promise<Server> {
+  const child = spawn(process.execPath, [...nodeArguments, script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -16,7 +16,7 @@ export interface BenchOptions {
   rounds: number;
   /** Process counts: client_credentials and introspect_api_key run under each (the curve); the rest under the first. */
   processes: number[];
-  /** --only a,b: just the scenarios whose names start with these. */
+  /** --only a,b: just the scenarios whose names start with these, or the rows so named. */
   only: string[] | undefined;
   /** --cpu-prof DIR: Keyward's workers write V8 CPU profiles there. */
   cpuProfileDir: string | undefined;
@@ -47,9 +47,18 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
   };
 }
 
-/** Whether a scenario runs under --only (verify_* run together, under "verify"). */
+/**
+ * Whether a scenario runs under --only: a name selects the scenarios it begins, and the scenario
+ * of a row it names (client_credentials_pipeline selects client_credentials; verify_* rows all
+ * run under "verify").
+ */
 export function runsScenario(options: BenchOptions, scenario: string): boolean {
-  return !options.only || options.only.some((name) => scenario.startsWith(name));
+  return !options.only || options.only.some((name) => scenario.startsWith(name) || name.startsWith(`${scenario}_`));
+}
+
+/** Whether a row of a scenario that runs is measured: under --only, the rows its names begin. */
+export function measuresRow(options: BenchOptions, row: string): boolean {
+  return !options.only || options.only.some((name) => row.startsWith(name));
 }
 
 /** The process counts a mode measures unless told: the curve 1, 2 (smoke: one process). */

@@ -1,4 +1,5 @@
 // npm run bench [-- --quick | --smoke] [--processes N[,M]] [--only a,b] [--cpu-prof DIR]
+// (--cpu-prof: Keyward and each one-process baseline write V8 CPU profiles under DIR, one folder each)
 // Keyward's hot paths side by side with baselines in the same run, on 127.0.0.1 only. In order:
 // provision, count Redis commands and Postgres queries per operation (counting/), measure the
 // reference costs the capacity model divides by, then every scenario under the first process
@@ -7,8 +8,9 @@
 // appends dated rows to docs/benchmarks.md, rewrites the docs' figures (a full run), and exits
 // non-zero when any scenario had a non-2xx answer or an error.
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { appendsRows, isReferenceRun, parseBenchOptions, resultsPath, runsScenario, type BenchOptions } from './options.js';
+import { appendsRows, isReferenceRun, measuresRow, parseBenchOptions, resultsPath, runsScenario, type BenchOptions } from './options.js';
 import { prepareStack, startKeyward, ADMIN_URL, REDIS_URL, type Stack, type KeywardInstance } from './stack.js';
 import { startBareProvider, startHmacServer } from './baselines.js';
 import { serverOutputs, stopAllServers } from './children.js';
@@ -42,18 +44,28 @@ async function firstPhase(phase: Phase, keyward: KeywardInstance, processes: num
   const { stack, fixtures, redis, length } = phase;
   const rounds = options.rounds;
   const rows: Row[] = [];
-  const bare = runs('client_credentials') || runs('refresh_token') ? await startBareProvider({ processes, refreshSeeds: runs('refresh_token') ? refreshSeedsNeeded(rounds) : 0 }) : undefined;
+  const profile = (name: string) => options.cpuProfileDir && join(options.cpuProfileDir, name);
+  const bare =
+    runs('client_credentials') || runs('refresh_token')
+      ? await startBareProvider({ processes, refreshSeeds: runs('refresh_token') ? refreshSeedsNeeded(rounds) : 0, cpuProfileDir: profile('bare') })
+      : undefined;
   const signIn = { issuer: keyward.issuer, client: fixtures.app, redirectUri: fixtures.app.redirectUri, scope: fixtures.scope, ...fixtures.user };
   if (bare && runs('client_credentials')) {
     progress('client_credentials (fast path, pipeline, bare)');
-    // oidc-provider's pipeline: a second Keyward on the same state, fast path off (PGlite admits one process).
-    const pipeline = stack.external ? await startKeyward(stack, { processes, fastPath: false }) : undefined;
-    rows.push(...(await clientCredentialsRows({ rounds, length, processes, keyward, pipeline, bare, fixtures, redis })));
+    // oidc-provider's pipeline: a second Keyward on the same state, fast paths off (PGlite admits one process).
+    const pipeline =
+      stack.external && measuresRow(options, 'client_credentials_pipeline')
+        ? await startKeyward(stack, { processes, fastPath: false, cpuProfileDir: profile('pipeline') })
+        : undefined;
+    const keywards = { client_credentials: measuresRow(options, 'client_credentials') ? keyward : undefined, client_credentials_pipeline: pipeline };
+    rows.push(...(await clientCredentialsRows({ rounds, length, processes, keywards, bare, fixtures, redis })));
     await pipeline?.server.stop();
   }
   if (runs('refresh_token')) {
     progress('refresh_token (Keyward, bare on Redis, bare in memory)');
-    const bareRedis = stack.external ? await startBareProvider({ processes, refreshSeeds: refreshSeedsNeeded(rounds), redis: { url: REDIS_URL, prefix: `${stack.prefix}bare:` } }) : undefined;
+    const bareRedis = stack.external
+      ? await startBareProvider({ processes, refreshSeeds: refreshSeedsNeeded(rounds), redis: { url: REDIS_URL, prefix: `${stack.prefix}bare:` }, cpuProfileDir: profile('bare-redis') })
+      : undefined;
     const seeds = await signInSeeds(refreshSeedsNeeded(rounds), signIn);
     rows.push(...(await refreshTokenRows({ rounds, length, processes, keyward, appAuthorization: fixtures.app.authorization, seeds, bareRedis, bareMemory: bare, redis })));
     await bareRedis?.server.stop();
@@ -61,7 +73,7 @@ async function firstPhase(phase: Phase, keyward: KeywardInstance, processes: num
   await bare?.server.stop();
   if (runs('introspect_api_key')) {
     progress('introspect_api_key');
-    const hmac = await startHmacServer(processes, phase.keysFile);
+    const hmac = await startHmacServer(processes, phase.keysFile, profile('hmac'));
     rows.push(...(await introspectionRows({ rounds, length, processes, keyward, hmac, fixtures, redis })));
     await hmac.server.stop();
   }
@@ -90,10 +102,10 @@ async function curvePoint(phase: Phase, processes: number): Promise<Row[]> {
   const { stack, fixtures, redis, length } = phase;
   const rows: Row[] = [];
   const keyward = await startKeyward(stack, { processes });
-  if (runs('client_credentials')) {
+  if (measuresRow(options, 'client_credentials')) {
     progress(`client_credentials under ${processes} processes`);
     const bare = await startBareProvider({ processes });
-    rows.push(...(await clientCredentialsRows({ rounds: options.rounds, length, processes, keyward, bare, fixtures, redis })));
+    rows.push(...(await clientCredentialsRows({ rounds: options.rounds, length, processes, keywards: { client_credentials: keyward }, bare, fixtures, redis })));
     await bare.server.stop();
   }
   if (runs('introspect_api_key')) {
@@ -118,7 +130,7 @@ async function main(stack: Stack): Promise<void> {
   const processes = stack.external ? options.processes : [1];
   const redis = stack.external ? new Redis(REDIS_URL) : undefined;
   try {
-    const keyward = await startKeyward(stack, { processes: processes[0]!, cpuProfileDir: options.cpuProfileDir });
+    const keyward = await startKeyward(stack, { processes: processes[0]!, cpuProfileDir: options.cpuProfileDir && join(options.cpuProfileDir, 'keyward') });
     progress('provisioning');
     const fixtures = await provision((c) => stack.command(c), options.mode === 'smoke' ? 20 : API_KEY_POOL);
     const phase: Phase = { stack, fixtures, keysFile: stack.scratchFile('api-keys', fixtures.apiKeys), redis, length: { seconds: options.seconds, warmupSeconds: options.warmupSeconds } };
@@ -128,7 +140,7 @@ async function main(stack: Stack): Promise<void> {
     const reference = await referenceCosts(stack, options);
     const notes: string[] = [];
     const rows = await firstPhase(phase, keyward, processes[0]!, notes);
-    const curve = runs('client_credentials') || runs('introspect_api_key') ? processes.slice(1) : [];
+    const curve = measuresRow(options, 'client_credentials') || runs('introspect_api_key') ? processes.slice(1) : [];
     for (const count of curve) rows.push(...(await curvePoint(phase, count)));
 
     const results: Results = {

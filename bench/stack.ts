@@ -1,7 +1,8 @@
 // What the bench measures against, started and torn down: Postgres and Redis on 127.0.0.1 when
 // they answer (a scratch database and Redis key prefix, removed afterwards) or the embedded mode
 // otherwise; Keyward instances on that state (several may run at once, as replicas do); the
-// baselines. Keyward is the production build under node:cluster (keyward-process.ts).
+// baselines. Keyward is the production build, alone in one process or under node:cluster
+// (keyward-process.ts).
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { buildRegistryServices } from '../src/compose/registry.js';
 import { runCommand, type Command, type CommandResult } from '../src/operator/commands.js';
 import { sendControlCommand } from '../src/control/client.js';
-import { startServer, type Server } from './children.js';
+import { profilerArguments, startServer, type Server } from './children.js';
 import { createScratchDatabase, deleteKeysWithPrefix, freePort } from './scratch.js';
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
@@ -113,7 +114,7 @@ export interface KeywardInstance {
 
 export interface KeywardStart {
   processes: number;
-  /** CLIENT_CREDENTIALS_FAST_PATH (default on). */
+  /** Both token fast paths, client credentials and refresh (default on); off is oidc-provider's pipeline alone. */
   fastPath?: boolean;
   cpuProfileDir?: string | undefined;
   /** Other addresses for Postgres and Redis (the counting proxies). */
@@ -124,10 +125,14 @@ export interface KeywardStart {
 /** Starts a Keyward on the stack; ready when /readyz answers. Start instances one at a time (the first migrates). */
 export async function startKeyward(stack: Stack, start: KeywardStart): Promise<KeywardInstance> {
   const port = await freePort();
-  const env: Record<string, string> = { ...keywardEnv(stack, port, start), BENCH_PROCESSES: String(start.processes), CLIENT_CREDENTIALS_FAST_PATH: String(start.fastPath ?? true) };
-  if (start.cpuProfileDir) env.BENCH_CPU_PROF = start.cpuProfileDir;
+  const fastPath = String(start.fastPath ?? true);
+  const env: Record<string, string> = { ...keywardEnv(stack, port, start), BENCH_PROCESSES: String(start.processes), CLIENT_CREDENTIALS_FAST_PATH: fastPath, REFRESH_TOKEN_FAST_PATH: fastPath };
   const issuer = env.ISSUER!;
-  const server = await startServer('bench/keyward-process.ts', env, `${issuer}/readyz`);
+  // One process runs as the baselines' one process does, without node:cluster handing it connections.
+  const server =
+    start.processes === 1
+      ? await startServer('dist/main.js', env, `${issuer}/readyz`, profilerArguments(start.cpuProfileDir))
+      : await startServer('bench/keyward-process.ts', start.cpuProfileDir ? { ...env, BENCH_CPU_PROF: start.cpuProfileDir } : env, `${issuer}/readyz`);
   stack.started(env);
   return { issuer, server, pid: server.child.pid! };
 }
