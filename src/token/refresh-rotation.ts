@@ -104,6 +104,8 @@ function grantHolds(grant: AdapterPayload | undefined, token: AdapterPayload, cl
 function successorOf(token: AdapterPayload, jti: string, clientId: string, now: number, ttl: number): AdapterPayload {
   const successor: AdapterPayload = { iat: now, exp: now + ttl };
   for (const field of INHERITED) if (token[field] !== undefined) successor[field] = token[field];
+  // oidc-provider gives a token stored without iiat its own iat as iiat when it loads it.
+  successor.iiat ??= token.iat ?? now;
   successor.rotations = typeof token.rotations === 'number' ? token.rotations + 1 : 1;
   const gty = typeof token.gty === 'string' ? token.gty : undefined;
   if (gty !== undefined) successor.gty = gty.endsWith(GTY) ? gty : `${gty} ${GTY}`;

@@ -77,6 +77,24 @@ describe('refresh-token fast path', () => {
     expect([third.by, third.status]).toEqual(['fast path', 200]);
   });
 
+  it('dates the successor from the first token of the chain, as oidc-provider does, even for a token stored without iiat', async () => {
+    const tokens = [await signIn(), await signIn()];
+    const issued: number[] = [];
+    for (const token of tokens) {
+      const { iiat, ...record } = await stored(token);
+      expect(iiat).toBe(record.iat);
+      await server.services.store.forModel('RefreshToken').upsert(token, record, Number(record.exp) - Math.floor(Date.now() / 1000));
+      issued.push(Number(record.iat));
+    }
+    // The successors' own iat must differ from the first tokens' for the check to mean anything.
+    while (Math.floor(Date.now() / 1000) <= Math.max(...issued)) await new Promise((resolve) => setTimeout(resolve, 50));
+    const byFastPath = await rotate(tokens[0]!);
+    const byProvider = await rotate(tokens[1]!, '&x-trace=1');
+    expect([byFastPath.by, byFastPath.status, byProvider.by, byProvider.status]).toEqual(['fast path', 200, 'oidc-provider', 200]);
+    expect((await stored(String(byFastPath.body.refresh_token))).iiat).toBe(issued[0]);
+    expect((await stored(String(byProvider.body.refresh_token))).iiat).toBe(issued[1]);
+  });
+
   it('narrows the access token to a requested scope, as oidc-provider does, and keeps the grant whole for the successor', async () => {
     const fast = await rotate(await signIn(), '&scope=invoices:read');
     const slow = await rotate(String(fast.body.refresh_token), '&scope=invoices:read&x-trace=1');
