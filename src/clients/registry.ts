@@ -3,6 +3,7 @@
 // cost a database round trip; a short in-process cache removes it. Every change is announced
 // on the revocation feed (clientChanged), which drops the entry on every replica within a
 // second; entries live CACHE_TTL_MS at most, in case a message is lost.
+import { hash, timingSafeEqual } from 'node:crypto';
 import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -17,6 +18,7 @@ const CACHE_TTL_MS = 10_000;
 const MISS_TTL_MS = 1_000;
 const CACHE_MAX = 10_000;
 const UNKNOWN_CLIENT_HASH = 'A'.repeat(43);
+const NOTHING_MATCHED = Buffer.alloc(32);
 const CHANGED = 'client:';
 
 /** The feed message for a client changed or deleted (feed/bus.ts). */
@@ -24,6 +26,12 @@ export const clientChanged = (clientId: string) => `${CHANGED}${clientId}`;
 
 export class ClientRegistry {
   private readonly cache = new Map<string, { record: ClientRecord | undefined; expires: number }>();
+  // For each cached record, the SHA-256 of the secret its current secret was last matched by: a
+  // client presenting it again costs a one-shot hash and a constant-time compare instead of the
+  // keyed HMAC (docs/benchmarks.md). Kept with the record object, so a rotation, a deletion or
+  // the cache's TTL forgets it. The SHA-256 of a 261-bit random secret gives away no more than
+  // its HMAC, and the secret itself is never kept.
+  private readonly matched = new WeakMap<ClientRecord, Buffer>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -73,12 +81,16 @@ export class ClientRegistry {
 
   /** secretMatches for a client already looked up (undefined: unknown). */
   checkSecret(record: ClientRecord | undefined, presented: string): boolean {
+    const digest = hash('sha256', presented, 'buffer');
+    const lastMatched = (record && this.matched.get(record)) ?? NOTHING_MATCHED;
+    if (timingSafeEqual(lastMatched, digest) && lastMatched !== NOTHING_MATCHED) return true;
     if (!record?.secret_hash) {
       // Same work as a known client, so timing does not tell which client ids exist.
       clientSecretMatches(this.pepper, presented, UNKNOWN_CLIENT_HASH);
       return false;
     }
     const current = clientSecretMatches(this.pepper, presented, record.secret_hash);
+    if (current) this.matched.set(record, digest);
     const previous =
       record.previous_secret_hash !== null &&
       record.previous_secret_expires_at !== null &&
