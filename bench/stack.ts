@@ -117,6 +117,8 @@ export interface KeywardStart {
   /** Both token fast paths, client credentials and refresh (default on); off is oidc-provider's pipeline alone. */
   fastPath?: boolean;
   cpuProfileDir?: string | undefined;
+  /** Another build's entry point (one process only; bench/compare-builds.ts); dist/main.js otherwise. */
+  entry?: string;
   /** Other addresses for Postgres and Redis (the counting proxies). */
   databaseUrl?: string;
   redisUrl?: string;
@@ -131,7 +133,7 @@ export async function startKeyward(stack: Stack, start: KeywardStart): Promise<K
   // One process runs as the baselines' one process does, without node:cluster handing it connections.
   const server =
     start.processes === 1
-      ? await startServer('dist/main.js', env, `${issuer}/readyz`, profilerArguments(start.cpuProfileDir))
+      ? await startServer(start.entry ?? 'dist/main.js', env, `${issuer}/readyz`, profilerArguments(start.cpuProfileDir))
       : await startServer('bench/keyward-process.ts', start.cpuProfileDir ? { ...env, BENCH_CPU_PROF: start.cpuProfileDir } : env, `${issuer}/readyz`);
   stack.started(env);
   return { issuer, server, pid: server.child.pid! };
