@@ -4,6 +4,7 @@
 // rejects) only StorageUnavailableError, when the database cannot be read or while
 // revocations from other replicas cannot be heard. Every refusal looks the same from outside
 // (checklist F47).
+import { hash } from 'node:crypto';
 import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -29,6 +30,8 @@ export interface VerifyContext {
 }
 
 interface CacheEntry {
+  /** The key's stored form (HMAC under the pepper): what the database and the bus know it by. */
+  keyHash: string;
   record: ApiKeyRecord | undefined;
   admits: (address: string) => boolean;
   expires: number;
@@ -49,7 +52,12 @@ const REREAD_DELAY_MS = 500;
 const REREAD_BATCH = 500;
 
 export class ApiKeyVerifier {
+  // Keyed by the presented key's SHA-256, a one-shot hash a third the cost of the HMAC, which
+  // is computed only to read the database (docs/benchmarks.md). A 256-bit random key's SHA-256
+  // gives away no more than its HMAC; the key itself is never kept.
   private readonly cache = new Map<string, CacheEntry>();
+  /** The cache key of each entry by its stored form, for the bus's invalidations. */
+  private readonly byKeyHash = new Map<string, string>();
   // Bumped by every invalidation: a lookup that started before one is not cached, since it may
   // have read the row just before the revocation.
   private generation = 0;
@@ -73,13 +81,17 @@ export class ApiKeyVerifier {
   /** Drops a key from this replica's cache (called by the invalidation bus). */
   invalidate(keyHash: string): void {
     this.generation++;
-    this.cache.delete(keyHash);
+    const digest = this.byKeyHash.get(keyHash);
+    if (digest === undefined) return;
+    this.cache.delete(digest);
+    this.byKeyHash.delete(keyHash);
   }
 
   /** Drops every cached key (the bus missed invalidations while it was down). */
   forgetAll(): void {
     this.generation++;
     this.cache.clear();
+    this.byKeyHash.clear();
   }
 
   /** Shape only (no labels, no checksum): cheap enough to route a token on. */
@@ -91,9 +103,9 @@ export class ApiKeyVerifier {
   verify(candidate: string, context: VerifyContext = {}): MaybePromise<KeyVerification> {
     if (!parseApiKey(candidate, this.labels).ok) return this.report({ ok: false, reason: 'malformed' });
     if (!this.hearsRevocations()) throw new StorageUnavailableError('redis');
-    const keyHash = this.hash(candidate);
-    const hit = this.cached(keyHash);
-    return hit ? this.report(this.judge(hit, context)) : this.load(keyHash).then((entry) => this.report(this.judge(entry, context)));
+    const digest = hash('sha256', candidate, 'base64url');
+    const hit = this.cached(digest);
+    return hit ? this.report(this.judge(hit, context)) : this.load(digest, this.hash(candidate)).then((entry) => this.report(this.judge(entry, context)));
   }
 
   private report(result: KeyVerification): KeyVerification {
@@ -101,56 +113,70 @@ export class ApiKeyVerifier {
     return result;
   }
 
-  private cached(keyHash: string): CacheEntry | undefined {
-    const hit = this.cache.get(keyHash);
+  private cached(digest: string): CacheEntry | undefined {
+    const hit = this.cache.get(digest);
     if (!hit) return undefined;
     const left = hit.expires - Date.now();
     if (left <= 0) return undefined;
-    if (left < REREAD_AHEAD_MS && hit.record && !hit.rereading) this.rereadLater(keyHash, hit);
+    if (left < REREAD_AHEAD_MS && hit.record && !hit.rereading) this.rereadLater(digest, hit);
     return hit;
   }
 
-  private entry(record: ApiKeyRecord | undefined, readAt: number): CacheEntry {
-    return { record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: readAt + (record ? HIT_TTL_MS : MISS_TTL_MS), rereading: false };
+  private entry(keyHash: string, record: ApiKeyRecord | undefined, readAt: number): CacheEntry {
+    return { keyHash, record, admits: compileAllowlist(record?.ip_allowlist ?? []), expires: readAt + (record ? HIT_TTL_MS : MISS_TTL_MS), rereading: false };
   }
 
-  private rereadLater(keyHash: string, entry: CacheEntry): void {
+  private remember(digest: string, entry: CacheEntry): void {
+    if (!this.cache.has(digest) && this.cache.size >= CACHE_MAX) {
+      const [oldest, evicted] = this.cache.entries().next().value!;
+      this.cache.delete(oldest);
+      this.byKeyHash.delete(evicted.keyHash);
+    }
+    this.cache.set(digest, entry);
+    this.byKeyHash.set(entry.keyHash, digest);
+  }
+
+  private rereadLater(digest: string, entry: CacheEntry): void {
     entry.rereading = true;
-    this.due.add(keyHash);
+    this.due.add(digest);
     this.rereadTimer ??= setTimeout(() => void this.rereadDue(), REREAD_DELAY_MS).unref();
   }
 
   private async rereadDue(): Promise<void> {
     this.rereadTimer = undefined;
-    const hashes = [...this.due];
+    const digests = [...this.due];
     this.due.clear();
-    for (let i = 0; i < hashes.length; i += REREAD_BATCH) await this.reread(hashes.slice(i, i + REREAD_BATCH));
+    for (let i = 0; i < digests.length; i += REREAD_BATCH) await this.reread(digests.slice(i, i + REREAD_BATCH));
   }
 
-  /** Replaces the entries of `hashes` with what the database holds now (absent: unknown). */
-  private async reread(hashes: string[]): Promise<void> {
+  /** Replaces the entries of `digests` still cached with what the database holds now (absent: unknown). */
+  private async reread(digests: string[]): Promise<void> {
+    const due = digests.flatMap((digest) => {
+      const entry = this.cache.get(digest);
+      return entry ? [{ digest, keyHash: entry.keyHash }] : [];
+    });
     const generation = this.generation;
     const readAt = Date.now();
     let records: ApiKeyRecord[];
     try {
-      records = await findApiKeysByHashes(this.db, hashes);
+      records = await findApiKeysByHashes(this.db, due.map((d) => d.keyHash));
     } catch {
       // Each entry expires on time; the first request after that reads, and reports, the outage.
       return;
     }
     if (generation !== this.generation) {
       // An invalidation meanwhile may be about a row read just before it: keep nothing read here.
-      for (const hash of hashes) {
-        const entry = this.cache.get(hash);
+      for (const { digest } of due) {
+        const entry = this.cache.get(digest);
         if (entry) entry.rereading = false;
       }
       return;
     }
     const found = new Map(records.map((record) => [record.key_hash, record]));
-    for (const hash of hashes) if (this.cache.has(hash)) this.cache.set(hash, this.entry(found.get(hash), readAt));
+    for (const { digest, keyHash } of due) if (this.cache.has(digest)) this.remember(digest, this.entry(keyHash, found.get(keyHash), readAt));
   }
 
-  private async load(keyHash: string): Promise<CacheEntry> {
+  private async load(digest: string, keyHash: string): Promise<CacheEntry> {
     const generation = this.generation;
     const readAt = Date.now();
     let record: ApiKeyRecord | undefined;
@@ -159,10 +185,8 @@ export class ApiKeyVerifier {
     } catch (err) {
       throw new StorageUnavailableError('database', { cause: err });
     }
-    const entry = this.entry(record, readAt);
-    if (generation !== this.generation) return entry;
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(keyHash, entry);
+    const entry = this.entry(keyHash, record, readAt);
+    if (generation === this.generation) this.remember(digest, entry);
     return entry;
   }
 
