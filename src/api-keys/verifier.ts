@@ -1,9 +1,8 @@
 // Verifies a presented API key: shape and checksum (no lookup), then the hash, through a short
-// in-process cache (re-read ahead of expiry, in batches), then revocation, expiry and the IP
-// allowlist. Returns a result; throws (or
-// rejects) only StorageUnavailableError, when the database cannot be read or while
-// revocations from other replicas cannot be heard. Every refusal looks the same from outside
-// (checklist F47).
+// in-process cache (read again ahead of expiry, in batches), then revocation, expiry and the
+// IP allowlist. Returns a result; throws (or rejects) only StorageUnavailableError, when the
+// database cannot be read or while revocations from other replicas cannot be heard. Every
+// refusal looks the same from outside (checklist F47).
 import { hash } from 'node:crypto';
 import { StorageUnavailableError } from '../lib/errors.js';
 import type { Kysely } from 'kysely';
@@ -52,8 +51,8 @@ const REREAD_DELAY_MS = 500;
 const REREAD_BATCH = 500;
 
 export class ApiKeyVerifier {
-  // Keyed by the presented key's SHA-256, a one-shot hash a third the cost of the HMAC, which
-  // is computed only to read the database (docs/benchmarks.md). A 256-bit random key's SHA-256
+  // Keyed by the presented key's SHA-256, a one-shot hash far cheaper than the HMAC, which is
+  // computed only to read the database (docs/benchmarks.md). A 256-bit random key's SHA-256
   // gives away no more than its HMAC; the key itself is never kept.
   private readonly cache = new Map<string, CacheEntry>();
   /** The cache key of each entry by its stored form, for the bus's invalidations. */
