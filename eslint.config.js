@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', '.keyward/', 'coverage/'] },
+  { ignores: ['dist/', 'ab-dist/', 'packages/*/dist/', 'node_modules/', '.keyward/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
