@@ -4,28 +4,19 @@
 // re-read that fails never makes an entry outlive its TTL. Only Date is faked, so the
 // verifier's own timer and the database run in real time.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { Kysely } from 'kysely';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { connectDatabase } from '../../src/db/connect.js';
 import type { Database } from '../../src/db/schema.js';
-import { createOrganization } from '../../src/organizations/repository.js';
 import { insertApiKey, type NewApiKey } from '../../src/api-keys/repository.js';
 import { ApiKeyVerifier, type KeyVerification } from '../../src/api-keys/verifier.js';
 import { StorageUnavailableError } from '../../src/lib/errors.js';
+import { registryDatabase } from '../helpers/registry-database.js';
 
 const HIT_TTL_MS = 10_000; // src/api-keys/verifier.ts
 const labels = { type: { secret: 'sk', publishable: 'pk', restricted: 'rk' }, mode: { live: 'live', test: 'test' } } as const;
 const pepper = randomBytes(32);
-let handle: DatabaseHandle;
-let organizationId: string;
-
-beforeAll(async () => {
-  handle = await connectDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
-  await migrateToLatest(handle.db);
-  organizationId = (await createOrganization(handle.db, { name: 'verifier cache', plan: 'free' })).id;
-});
-afterAll(() => handle.close());
+const database = registryDatabase('verifier cache');
 afterEach(() => vi.useRealTimers());
 
 /** The database as the verifier sees it, counting the statements it runs. */
@@ -42,8 +33,8 @@ function counted(db: Kysely<Database>) {
 }
 
 async function newKey(): Promise<string> {
-  const input: NewApiKey = { organizationId, name: 'k', type: 'secret', mode: 'live', scopes: ['invoices:read'], ipAllowlist: [], allowedOrigins: [], expiresAt: null, createdBy: 'test' };
-  return (await insertApiKey(handle.db, { pepper, labels }, input)).key;
+  const input: NewApiKey = { organizationId: database.organizationId, name: 'k', type: 'secret', mode: 'live', scopes: ['invoices:read'], ipAllowlist: [], allowedOrigins: [], expiresAt: null, createdBy: 'test' };
+  return (await insertApiKey(database.handle.db, { pepper, labels }, input)).key;
 }
 
 /** A verdict reached without waiting: the cached path answers synchronously. */
@@ -63,7 +54,7 @@ async function until(condition: () => boolean): Promise<void> {
 describe('the API-key cache, read again ahead of expiry', () => {
   it('re-reads every key due in one query, off the request path, and keeps serving them past the first TTL', async () => {
     const keys = await Promise.all(Array.from({ length: 30 }, () => newKey()));
-    const { db, counter } = counted(handle.db);
+    const { db, counter } = counted(database.handle.db);
     const verifier = new ApiKeyVerifier(db, pepper, labels, () => {});
     vi.useFakeTimers({ toFake: ['Date'] });
     const start = Date.now();
@@ -90,15 +81,15 @@ describe('the API-key cache, read again ahead of expiry', () => {
 
   it('applies what the re-read finds: a key revoked or deleted behind the cache stops passing', async () => {
     const [revoked, deleted, kept] = [await newKey(), await newKey(), await newKey()];
-    const { db, counter } = counted(handle.db);
+    const { db, counter } = counted(database.handle.db);
     const verifier = new ApiKeyVerifier(db, pepper, labels, () => {});
     vi.useFakeTimers({ toFake: ['Date'] });
     const start = Date.now();
     for (const key of [revoked, deleted, kept]) expect((await verifier.verify(key)).ok).toBe(true);
 
     // Changed in the database without telling this verifier (as a lost invalidation would).
-    await handle.db.updateTable('api_keys').set({ revoked_at: new Date(start) }).where('key_hash', '=', verifier.hash(revoked)).execute();
-    await handle.db.deleteFrom('api_keys').where('key_hash', '=', verifier.hash(deleted)).execute();
+    await database.handle.db.updateTable('api_keys').set({ revoked_at: new Date(start) }).where('key_hash', '=', verifier.hash(revoked)).execute();
+    await database.handle.db.deleteFrom('api_keys').where('key_hash', '=', verifier.hash(deleted)).execute();
     vi.setSystemTime(start + HIT_TTL_MS - 1_000);
     for (const key of [revoked, deleted, kept]) expect(atOnce(verifier.verify(key)).ok).toBe(true);
     const before = counter.statements;

@@ -3,35 +3,25 @@
 // matched secret (it spares the keyed hash on a repeat: bench/compare-builds.ts measures that),
 // which never accepts anything else.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { createOrganization } from '../../src/organizations/repository.js';
+import { describe, expect, it } from 'vitest';
 import { createClient, rotateClientSecret } from '../../src/clients/repository.js';
 import { ClientRegistry } from '../../src/clients/registry.js';
 import { changeLastCharacter } from '../helpers/tamper.js';
+import { registryDatabase } from '../helpers/registry-database.js';
 
 const pepper = randomBytes(32);
-let handle: DatabaseHandle;
-let organizationId: string;
-
-beforeAll(async () => {
-  handle = await connectDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
-  await migrateToLatest(handle.db);
-  organizationId = (await createOrganization(handle.db, { name: 'registry secrets', plan: 'free' })).id;
-});
-afterAll(() => handle.close());
+const database = registryDatabase('registry secrets');
 
 async function newClient() {
-  const input = { organizationId, name: 'svc', grantTypes: ['client_credentials'], redirectUris: [], scope: 'invoices:read', isPublic: false, canIntrospect: false };
-  const { client, secret } = await createClient(handle.db, pepper, ['invoices:read'], input);
+  const input = { organizationId: database.organizationId, name: 'svc', grantTypes: ['client_credentials'], redirectUris: [], scope: 'invoices:read', isPublic: false, canIntrospect: false };
+  const { client, secret } = await createClient(database.handle.db, pepper, ['invoices:read'], input);
   return { id: client.client_id, secret: secret! };
 }
 
 describe('client secrets at the registry', () => {
   it('accepts a matched secret again, and nothing else, however often it was matched', async () => {
     const client = await newClient();
-    const registry = new ClientRegistry(handle.db, pepper);
+    const registry = new ClientRegistry(database.handle.db, pepper);
     for (let i = 0; i < 3; i++) expect(await registry.secretMatches(client.id, client.secret)).toBe(true);
     for (const wrong of [changeLastCharacter(client.secret), client.secret.slice(0, -1), `${client.secret}x`, '', client.secret.toUpperCase()]) {
       expect(await registry.secretMatches(client.id, wrong)).toBe(false);
@@ -41,7 +31,7 @@ describe('client secrets at the registry', () => {
 
   it('does not let one client pass with the secret another client matched', async () => {
     const [one, two] = [await newClient(), await newClient()];
-    const registry = new ClientRegistry(handle.db, pepper);
+    const registry = new ClientRegistry(database.handle.db, pepper);
     expect(await registry.secretMatches(one.id, one.secret)).toBe(true);
     expect(await registry.secretMatches(two.id, one.secret)).toBe(false);
     expect(await registry.secretMatches('cli_unknown', one.secret)).toBe(false);
@@ -49,9 +39,9 @@ describe('client secrets at the registry', () => {
 
   it('forgets a matched secret when the client is rotated (and the change reaches the registry)', async () => {
     const client = await newClient();
-    const registry = new ClientRegistry(handle.db, pepper);
+    const registry = new ClientRegistry(database.handle.db, pepper);
     expect(await registry.secretMatches(client.id, client.secret)).toBe(true);
-    const rotated = await rotateClientSecret(handle.db, pepper, client.id, 0);
+    const rotated = await rotateClientSecret(database.handle.db, pepper, client.id, 0);
     registry.invalidate(client.id);
     expect(await registry.secretMatches(client.id, client.secret)).toBe(false);
     expect(await registry.secretMatches(client.id, rotated.secret)).toBe(true);
@@ -59,8 +49,8 @@ describe('client secrets at the registry', () => {
 
   it('accepts the previous secret during its grace period only, never from the memo', async () => {
     const client = await newClient();
-    const registry = new ClientRegistry(handle.db, pepper);
-    const rotated = await rotateClientSecret(handle.db, pepper, client.id, 1);
+    const registry = new ClientRegistry(database.handle.db, pepper);
+    const rotated = await rotateClientSecret(database.handle.db, pepper, client.id, 1);
     registry.invalidate(client.id);
     expect(await registry.secretMatches(client.id, client.secret)).toBe(true);
     expect(await registry.secretMatches(client.id, client.secret)).toBe(true);
