@@ -172,7 +172,17 @@ export class ApiKeyVerifier {
       return;
     }
     const found = new Map(records.map((record) => [record.key_hash, record]));
-    for (const { digest, keyHash } of due) if (this.cache.has(digest)) this.remember(digest, this.entry(keyHash, found.get(keyHash), readAt));
+    for (const { digest, keyHash } of due) {
+      if (!this.cache.has(digest)) continue;
+      try {
+        this.remember(digest, this.entry(keyHash, found.get(keyHash), readAt));
+      } catch {
+        // A row that cannot be read as a key (an allowlist edited by hand into nonsense) is
+        // not served from the re-read: the next request loads it and fails on its own.
+        this.cache.delete(digest);
+        this.byKeyHash.delete(keyHash);
+      }
+    }
   }
 
   private async load(digest: string, keyHash: string): Promise<CacheEntry> {

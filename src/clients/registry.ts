@@ -32,6 +32,9 @@ export class ClientRegistry {
   // the cache's TTL forgets it. The SHA-256 of a 261-bit random secret gives away no more than
   // its HMAC, and the secret itself is never kept.
   private readonly matched = new WeakMap<ClientRecord, Buffer>();
+  // Bumped by every invalidation: a read that started before one is not cached, since it may
+  // hold the row as it was before the change (the caller waiting on it still gets that row).
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,6 +49,7 @@ export class ClientRegistry {
   }
 
   private async load(clientId: string): Promise<ClientRecord | undefined> {
+    const generation = this.generation;
     const readAt = Date.now();
     let record: ClientRecord | undefined;
     try {
@@ -53,12 +57,14 @@ export class ClientRegistry {
     } catch (err) {
       throw new StorageUnavailableError('database', { cause: err });
     }
+    if (generation !== this.generation) return record;
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(clientId, { record, expires: readAt + (record ? CACHE_TTL_MS : MISS_TTL_MS) });
     return record;
   }
 
   invalidate(clientId: string): void {
+    this.generation++;
     this.cache.delete(clientId);
   }
 
@@ -71,6 +77,7 @@ export class ClientRegistry {
 
   /** The feed missed messages: nothing cached can be trusted. */
   forgetAll(): void {
+    this.generation++;
     this.cache.clear();
   }
 

@@ -121,4 +121,20 @@ describe('the API-key cache, read again ahead of expiry', () => {
     vi.setSystemTime(start + HIT_TTL_MS + 1);
     await expect(verifier.verify(key)).rejects.toBeInstanceOf(StorageUnavailableError);
   });
+
+  it('drops, rather than crashes on, a re-read row it cannot use (an allowlist edited by hand)', async () => {
+    const key = await newKey();
+    const { db, counter } = counted(database.handle.db);
+    const verifier = new ApiKeyVerifier(db, pepper, labels, () => {});
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
+    expect((await verifier.verify(key)).ok).toBe(true);
+    await database.handle.db.updateTable('api_keys').set({ ip_allowlist: JSON.stringify(['not an address/99']) }).where('key_hash', '=', verifier.hash(key)).execute();
+    vi.setSystemTime(start + HIT_TTL_MS - 1_000);
+    expect(atOnce(verifier.verify(key)).ok).toBe(true);
+    await until(() => counter.statements > 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // No longer cached: the next verification reads the row itself, and fails on it alone.
+    await expect(verifier.verify(key)).rejects.toThrow();
+  });
 });

@@ -1,9 +1,11 @@
 // Client secrets at the registry (src/clients/registry.ts), on a real Postgres: the current
-// secret, the previous one during its grace period and never after, and the memo of the last
+// secret, the previous one during its grace period and never after, the memo of the last
 // matched secret (it spares the keyed hash on a repeat: bench/compare-builds.ts measures that),
-// which never accepts anything else.
+// which never accepts anything else, and no stale record cached by a read a change overtook.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/db/schema.js';
 import { createClient, rotateClientSecret } from '../../src/clients/repository.js';
 import { ClientRegistry } from '../../src/clients/registry.js';
 import { changeLastCharacter } from '../helpers/tamper.js';
@@ -16,6 +18,31 @@ async function newClient() {
   const input = { organizationId: database.organizationId, name: 'svc', grantTypes: ['client_credentials'], redirectUris: [], scope: 'invoices:read', isPublic: false, canIntrospect: false };
   const { client, secret } = await createClient(database.handle.db, pepper, ['invoices:read'], input);
   return { id: client.client_id, secret: secret! };
+}
+
+/** The database, with every answer held back while `held` is set, until released. */
+function gated(db: Kysely<Database>) {
+  const gate = { hold: false, waiting: [] as Array<() => void> };
+  const view = db.withPlugin({
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      if (gate.hold) await new Promise<void>((release) => gate.waiting.push(release));
+      return args.result;
+    },
+  });
+  const release = () => {
+    gate.hold = false;
+    for (const go of gate.waiting.splice(0)) go();
+  };
+  return { db: view, gate, release };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('client secrets at the registry', () => {
@@ -59,6 +86,21 @@ describe('client secrets at the registry', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, endsIn) + 50));
     // The same cached record: only the grace period's end has changed.
     expect(await registry.find(client.id)).toBe(record);
+    expect(await registry.secretMatches(client.id, client.secret)).toBe(false);
+    expect(await registry.secretMatches(client.id, rotated.secret)).toBe(true);
+  });
+
+  it('does not cache a read that was in flight when the client was rotated (found by a red-team review)', async () => {
+    const client = await newClient();
+    const { db, gate, release } = gated(database.handle.db);
+    const registry = new ClientRegistry(db, pepper);
+    gate.hold = true;
+    const reading = registry.find(client.id);
+    await until(() => gate.waiting.length === 1);
+    const rotated = await rotateClientSecret(database.handle.db, pepper, client.id, 0);
+    registry.invalidate(client.id);
+    release();
+    expect((await reading)?.client_id).toBe(client.id); // the caller already waiting still gets its answer
     expect(await registry.secretMatches(client.id, client.secret)).toBe(false);
     expect(await registry.secretMatches(client.id, rotated.secret)).toBe(true);
   });
