@@ -57,11 +57,11 @@ export function clientCredentialsGrant(deps: ClientCredentialsDeps): FastGrant {
     // No scope asked for: every scope the client may have in this token (RFC 6749 §3.3 default).
     const granted = scopes.length > 0 ? scopes : clientCredentialsCeiling(request);
     deps.assertStoreAvailable();
-    const signer = await signerFor(deps.keySet());
+    const signer = signerFor(deps.keySet());
     if (!signer) return undefined;
 
     const scope = [...new Set(granted)].join(' ');
-    const token = await signAccessToken(signer, deps.accessTokenAlg, {
+    const token = await signAccessToken(signer, {
       jti: tokenId(),
       organizationId: client.organization_id,
       sub: client.client_id,

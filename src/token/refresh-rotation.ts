@@ -153,7 +153,7 @@ export function refreshRotation(deps: RefreshRotationDeps): FastGrant {
     if (!role || !plan) return undefined;
     const ceiling = new Set(userTokenScopes({ audiences: deps.audiences, resource, role, clientScopes: client.scope.split(' ').filter(Boolean), plan }));
     const asked = new Set((requested.length > 0 ? requested : tokenScopes).filter((scope) => ceiling.has(scope)));
-    const signer = await signerFor(deps.keySet());
+    const signer = signerFor(deps.keySet());
     if (!signer) return undefined;
 
     const [grant, sessionHeld] = await Promise.all([
@@ -167,7 +167,7 @@ export function refreshRotation(deps: RefreshRotationDeps): FastGrant {
     const accessTokenId = tokenId();
     const [consumed, accessToken] = await Promise.all([
       consume(value),
-      signAccessToken(signer, deps.accessTokenAlg, { jti: accessTokenId, organizationId, sub: token.accountId, clientId: client.client_id, scope, audience: resource, issuer: deps.issuer, ttl: deps.accessTokenTtl }),
+      signAccessToken(signer, { jti: accessTokenId, organizationId, sub: token.accountId, clientId: client.client_id, scope, audience: resource, issuer: deps.issuer, ttl: deps.accessTokenTtl }),
       refreshTokens.upsert(String(successor.jti), successor, deps.refreshTokenTtl),
       deps.records.recordIssuedAccessToken(accessTokenId, { clientId: client.client_id, organizationId, grantId: token.grantId }, deps.accessTokenTtl),
       // "Last used" on the dashboard's connected apps.
