@@ -11,7 +11,6 @@ import type { JWK } from 'jose';
 import type { KeySet } from '../signing-keys/key-set.js';
 
 export interface Signer {
-  kid: string;
   /** The JWS protected header of an access token, base64url-encoded: {"alg", "typ": "at+jwt", "kid"}, as oidc-provider writes it. */
   header: string;
   /** The JWS signature of `input`, as the algorithm's JWS encoding wants it (ECDSA: r || s). */
@@ -43,10 +42,8 @@ function signerOf(jwk: JWK, alg: string): Signer | undefined {
   }
   if (!options) return undefined;
   const { digest, key } = options;
-  const kid = String(jwk.kid);
   return {
-    kid,
-    header: Buffer.from(JSON.stringify({ alg, typ: 'at+jwt', kid })).toString('base64url'),
+    header: Buffer.from(JSON.stringify({ alg, typ: 'at+jwt', kid: String(jwk.kid) })).toString('base64url'),
     sign: (input) => new Promise((resolve, reject) => sign(digest, input, key, (err, signature) => (err ? reject(err) : resolve(signature)))),
   };
 }
