@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/schema.js';
 import { findClient, type ClientRecord } from './repository.js';
-import { clientSecretMatches } from './secret.js';
+import { hashClientSecret } from './secret.js';
+import { hashesEqual } from '../crypto/keyring.js';
 import { storable } from '../db/nul-characters.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 
@@ -91,18 +92,21 @@ export class ClientRegistry {
     const digest = hash('sha256', presented, 'buffer');
     const lastMatched = (record && this.matched.get(record)) ?? NOTHING_MATCHED;
     if (timingSafeEqual(lastMatched, digest) && lastMatched !== NOTHING_MATCHED) return true;
+    // Hashed first and compared in constant time, so the presented secret's length and content
+    // leak nothing; hashed once, whichever stored hashes it is compared with.
+    const presentedHash = hashClientSecret(this.pepper, presented);
     if (!record?.secret_hash) {
       // Same work as a known client, so timing does not tell which client ids exist.
-      clientSecretMatches(this.pepper, presented, UNKNOWN_CLIENT_HASH);
+      hashesEqual(presentedHash, UNKNOWN_CLIENT_HASH);
       return false;
     }
-    const current = clientSecretMatches(this.pepper, presented, record.secret_hash);
+    const current = hashesEqual(presentedHash, record.secret_hash);
     if (current) this.matched.set(record, digest);
     const previous =
       record.previous_secret_hash !== null &&
       record.previous_secret_expires_at !== null &&
       record.previous_secret_expires_at.getTime() > Date.now() &&
-      clientSecretMatches(this.pepper, presented, record.previous_secret_hash);
+      hashesEqual(presentedHash, record.previous_secret_hash);
     return current || previous;
   }
 

@@ -1,4 +1,4 @@
-import { hashCredential, hashesEqual } from '../crypto/keyring.js';
+import { hashCredential } from '../crypto/keyring.js';
 import { randomBase62 } from '../crypto/random.js';
 
 // 44 base62 characters carry 261 bits. The prefix lets secret scanners recognise a leak.
@@ -10,9 +10,4 @@ export function generateClientSecret(): string {
 
 export function hashClientSecret(pepper: Buffer, secret: string): string {
   return hashCredential(pepper, secret);
-}
-
-/** Constant-time: the presented secret is hashed first, so its length and content leak nothing. */
-export function clientSecretMatches(pepper: Buffer, presented: string, storedHash: string): boolean {
-  return hashesEqual(hashClientSecret(pepper, presented), storedHash);
 }
